@@ -1,0 +1,3 @@
+from zveno.cli import main
+
+main()

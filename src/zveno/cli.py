@@ -1,0 +1,42 @@
+"""The ``zveno`` command: Zveno's own commands, and ``zveno manage …`` for all of manage.py."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+USAGE = """usage: zveno <command> [options]
+
+  serve [--demo] [--host H] [--port P]   web server and background worker in one command
+  worker [--beat]                         the background worker only (scale-out)
+  demo                                    load (or refresh the logins of) the demo workspace
+  createadmin                             create a workspace owner account
+  token create <username> [--name N]      print a new API token for a user
+  manage <manage.py command> …            any Django management command
+
+`zveno <command> --help` explains each one."""
+
+OWN = {"serve", "worker", "demo", "createadmin", "token"}
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zveno.config.settings")
+    if not argv or argv[0] in {"-h", "--help", "help"}:
+        print(USAGE)
+        return
+    command, *rest = argv
+    if command == "manage":
+        args = rest
+    elif command in OWN:
+        args = [command, *rest]
+    else:
+        print(f"zveno: unknown command {command!r}\n\n{USAGE}", file=sys.stderr)
+        sys.exit(2)
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["zveno manage", *args])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Project configuration: settings, URLs, the WSGI entry point, the Celery app and the API."""

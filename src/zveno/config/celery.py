@@ -1,0 +1,44 @@
+"""The Celery app: Redis broker when REDIS_URL is set, files under the data dir otherwise."""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zveno.config.settings")
+
+app = Celery("zveno")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+
+
+def _configure() -> None:
+    from django.conf import settings
+
+    if settings.CELERY_BROKER_URL.startswith("filesystem"):
+        queue = settings.CELERY_QUEUE_DIR
+        (queue / "messages").mkdir(parents=True, exist_ok=True)
+        app.conf.broker_transport_options = {
+            "data_folder_in": str(queue / "messages"),
+            "data_folder_out": str(queue / "messages"),
+            "control_folder": str(queue / "control"),
+            "store_processed": False,
+        }
+    app.conf.update(
+        task_ignore_result=True,  # the database is the record of what was done
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        broker_connection_retry_on_startup=True,
+        timezone=settings.TIME_ZONE,
+        beat_schedule={
+            "resend-pending-invitation-emails": {
+                "task": "zveno.accounts.tasks.resend_pending_invitation_emails",
+                "schedule": 300.0,
+            },
+        },
+    )
+
+
+_configure()
+app.autodiscover_tasks()

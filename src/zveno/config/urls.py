@@ -1,0 +1,11 @@
+from django.urls import include, path
+
+from zveno.config.api import api
+from zveno.workspaces import views as workspace_views
+
+urlpatterns = [
+    path("", workspace_views.home, name="home"),
+    path("", include("zveno.accounts.urls")),
+    path("", include("zveno.workspaces.urls")),
+    path("api/v1/", api.urls),
+]

@@ -1,0 +1,184 @@
+"""The demo workspace: the seed's four case studies as projects, with their people.
+
+Passwords are random and printed once; running the demo again gives everyone a new one.
+Later parts of Zveno add their own data through ``EXTENSIONS``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from zveno.workspaces import services as ws
+from zveno.workspaces.models import GoalType, Niche, Project, Workspace
+from zveno.workspaces.roles import JobRole as R
+from zveno.workspaces.roles import WorkspaceRole
+
+WORKSPACE_SLUG = "demo"
+
+
+@dataclass(frozen=True)
+class Login:
+    username: str
+    password: str
+    who: str
+
+
+PEOPLE = {
+    # username: (name, e-mail, workspace role or None)
+    "demo": ("Анна Смирнова", "anna@demo.zveno.local", WorkspaceRole.OWNER),
+    "dmitry": ("Дмитрий Орлов", "dmitry@demo.zveno.local", WorkspaceRole.MEMBER),
+    "elena": ("Елена Соколова", "elena@demo.zveno.local", WorkspaceRole.MEMBER),
+    "alina": ("Алина Ким", "alina@demo.zveno.local", WorkspaceRole.MEMBER),
+    "maxim": ("Максим Лебедев", "maxim@demo.zveno.local", WorkspaceRole.MEMBER),
+    "igor": ("Игорь Белов", "igor@demo.zveno.local", WorkspaceRole.MEMBER),
+    "olga": ("Ольга Кузнецова", "olga@demo.zveno.local", None),
+    "marina": ("Марина Волкова", "marina@demo.zveno.local", None),
+    "viktoria": ("Виктория Романова", "viktoria@demo.zveno.local", None),
+    "sergey": ("Сергей Павлов", "sergey@demo.zveno.local", None),
+}
+
+ROLE_NOTES = {
+    "demo": "владелец, SMM во всех проектах",
+    "dmitry": "продюсер запуска",
+    "elena": "копирайтер запуска",
+    "alina": "сторисмейкер запуска",
+    "maxim": "рилсмейкер запуска",
+    "igor": "отдел продаж запуска",
+    "olga": "эксперт: риэлтор, кейс 1",
+    "marina": "эксперт: риэлтор, кейс 2",
+    "viktoria": "эксперт: автор курса, кейс 3",
+    "sergey": "эксперт: магазин мягкой мебели, кейс 4",
+}
+
+
+def _projects(today: dt.date) -> list[dict]:
+    start = today - dt.timedelta(days=60)
+    return [
+        {
+            "slug": "realtor-msk",
+            "name": "Риэлтор Ольга Кузнецова",
+            "niche": Niche.REAL_ESTATE,
+            "goal_type": GoalType.LEADS,
+            "start_date": start,
+            "description": (
+                "Кейс 1. На старте договорились: SMM делает посты, сторис и контент-план. "
+                "Когда понадобились заявки, SMM попросила экспертный контент — истории сделок, "
+                "мысли по рынку, свежие данные, — но эксперт в работу не включилась. "
+                "Соцсети стали «Википедией»: статьи есть, личности нет, клиенты не пришли."
+            ),
+            "team": {"demo": ([R.SMM], 20), "olga": ([R.EXPERT], 2)},
+        },
+        {
+            "slug": "realtor-kazan",
+            "name": "Риэлтор Марина Волкова (Казань)",
+            "niche": Niche.REAL_ESTATE,
+            "goal_type": GoalType.LEADS,
+            "start_date": start,
+            "timezone": "Europe/Moscow",
+            "description": (
+                "Кейс 2. Эксперт активно участвует: делится мыслями, знает тонкости рынка, "
+                "обсуждает контент. Стратегию строим вместе и подстраиваемся под тренды. "
+                "Соцсети стали инструментом привлечения клиентов, охваты и вовлечённость "
+                "выросли в несколько раз."
+            ),
+            "team": {"demo": ([R.SMM], 15), "marina": ([R.EXPERT], 4)},
+        },
+        {
+            "slug": "course-launch",
+            "name": "Запуск онлайн-курса Виктории Романовой",
+            "niche": Niche.INFO_PRODUCT,
+            "goal_type": GoalType.LAUNCH_SALES,
+            "start_date": today - dt.timedelta(days=30),
+            "end_date": today + dt.timedelta(days=30),
+            "description": (
+                "Кейс 3. Первый заход: один SMM-специалист на 6+ соцсетях ежедневно — контент, "
+                "дизайн, сторис, прогревы, продажи в комментариях; потенциал не раскрыт. "
+                "Второй заход: продюсер, отдел продаж, сторисмейкер, рилсмейкер и копирайтер. "
+                "Цели: охваты ×5, диалоги ×3, лид-магниты и e-mail база ×2. "
+                "Итог: 6,5 млн ₽ за 2 недели."
+            ),
+            "team": {
+                "demo": ([R.SMM], 40),
+                "viktoria": ([R.EXPERT], 5),
+                "dmitry": ([R.PRODUCER], 30),
+                "elena": ([R.COPYWRITER], 25),
+                "alina": ([R.STORIES_MAKER], 20),
+                "maxim": ([R.REELS_MAKER], 20),
+                "igor": ([R.SALES], 40),
+            },
+        },
+        {
+            "slug": "sofa-shop",
+            "name": "Магазин мягкой мебели «Диван-Град»",
+            "niche": Niche.ECOMMERCE,
+            "goal_type": GoalType.REACH_TRAFFIC,
+            "start_date": today - dt.timedelta(days=90),
+            "description": (
+                "Кейс 4. Один специалист в пяти ролях: SMM, копирайтер, дизайнер, "
+                "видеомонтажёр и контент-мейкер. Цель — охваты и трафик на сайт. "
+                "Итог: трафик на сайт +281 % без рекламного бюджета, только за счёт контента."
+            ),
+            "team": {
+                "demo": ([R.SMM, R.COPYWRITER, R.DESIGNER, R.VIDEO_EDITOR, R.REELS_MAKER], 30),
+                "sergey": ([R.EXPERT], 2),
+            },
+        },
+    ]
+
+
+# Later apps append callables (workspace, users) -> None to add their demo data.
+EXTENSIONS: list[Callable[[Workspace, dict], None]] = []
+
+
+@transaction.atomic
+def load() -> list[Login]:
+    """Creates the demo workspace, or gives its people new passwords if it exists."""
+    User = get_user_model()
+    logins, users = [], {}
+    for username, (name, email, _role) in PEOPLE.items():
+        password = secrets.token_urlsafe(9)
+        user, _ = User.objects.get_or_create(
+            username=username, defaults={"name": name, "email": email}
+        )
+        user.set_password(password)
+        user.save()
+        users[username] = user
+        logins.append(Login(username, password, ROLE_NOTES[username]))
+    if Workspace.objects.filter(slug=WORKSPACE_SLUG).exists():
+        return logins
+    owner = users["demo"]
+    workspace = ws.create_workspace(owner, "Агентство «Звено» (демо)", slug=WORKSPACE_SLUG)
+    for username, (_n, _e, role) in PEOPLE.items():
+        if role and role != WorkspaceRole.OWNER:
+            ws.add_workspace_member(workspace, users[username], role)
+    today = timezone.localdate()
+    for spec in _projects(today):
+        team = spec.pop("team")
+        project = ws.create_project(owner, workspace, my_roles=team["demo"][0], **spec)
+        project.memberships.filter(user=owner).update(capacity_hours=team["demo"][1])
+        for username, (roles, hours) in team.items():
+            if username != "demo":
+                ws.add_member(owner, project, users[username], roles, hours)
+    for extend in EXTENSIONS:
+        extend(workspace, users)
+    return logins
+
+
+def format_logins(logins: list[Login]) -> str:
+    width = max(len(login.username) for login in logins)
+    lines = ["Demo logins (passwords are new each time `zveno demo` runs):"]
+    lines += [f"  {x.username:<{width}}  {x.password}   {x.who}" for x in logins]
+    return "\n".join(lines)
+
+
+def project_slugs() -> list[str]:
+    return list(
+        Project.objects.filter(workspace__slug=WORKSPACE_SLUG).values_list("slug", flat=True)
+    )

@@ -1,0 +1,109 @@
+"""`zveno serve`: migrations, static files, then the web server and the worker together."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from zveno.core import demo
+
+
+class Command(BaseCommand):
+    help = "Run Zveno: a production web server (gunicorn) and the background worker, until Ctrl-C."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--web-workers", type=int, default=2, help="gunicorn processes")
+        parser.add_argument(
+            "--demo", action="store_true", help="load the demo workspace if the database is empty"
+        )
+        parser.add_argument(
+            "--no-worker", action="store_true", help="do not start the background worker here"
+        )
+
+    def handle(self, *args, **options):
+        self.stdout.write("Zveno: applying migrations…")
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
+        logins = []
+        if options["demo"]:
+            if get_user_model().objects.exists():
+                self.stdout.write("The database is not empty: the demo was not loaded.")
+            else:
+                self.stdout.write("Loading the demo workspace…")
+                logins = demo.load()
+        children = self._start(options)
+        url = f"http://{options['host']}:{options['port']}/"
+        self.stdout.write(self.style.SUCCESS(f"\nZveno is running at {url}"))
+        self.stdout.write(f"Data: {settings.DATA_DIR}  Database: {_db_label()}")
+        if logins:
+            self.stdout.write(demo.format_logins(logins))
+        elif not get_user_model().objects.exists():
+            self.stdout.write("No accounts yet: run `zveno createadmin` or `zveno demo`.")
+        self.stdout.write("Press Ctrl-C to stop.\n")
+        self.stdout.flush()
+        sys.exit(_supervise(children))
+
+    def _start(self, options) -> list[subprocess.Popen]:
+        env = {**os.environ, "ZVENO_DATA_DIR": str(settings.DATA_DIR)}
+        web = [
+            sys.executable, "-m", "gunicorn", "zveno.config.wsgi:application",
+            "--bind", f"{options['host']}:{options['port']}",
+            "--workers", str(options["web_workers"]),
+            "--worker-class", "gthread", "--threads", "4",
+            "--graceful-timeout", "10", "--access-logfile", "-", "--log-level", "warning",
+        ]  # fmt: skip
+        # New sessions: Ctrl-C reaches only this supervisor, which stops the children in order.
+        children = [subprocess.Popen(web, env=env, start_new_session=True)]
+        if not options["no_worker"]:
+            worker = [sys.executable, "-m", "zveno", "worker", "--beat"]
+            children.append(subprocess.Popen(worker, env=env, start_new_session=True))
+        return children
+
+
+def _db_label() -> str:
+    db = settings.DATABASES["default"]
+    return "SQLite " + str(db["NAME"]) if "sqlite" in db["ENGINE"] else f"PostgreSQL {db['NAME']}"
+
+
+def _supervise(children: list[subprocess.Popen]) -> int:
+    stopping = False
+
+    def stop(signum, frame):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    code = 0
+    while not stopping:
+        for child in children:
+            if child.poll() is not None:
+                print(
+                    f"zveno: {child.args[2]} exited with code {child.returncode}", file=sys.stderr
+                )
+                stopping, code = True, child.returncode or 1
+                break
+        time.sleep(0.3)
+    print("\nStopping…", flush=True)
+    for child in children:
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 20
+    for child in children:
+        try:
+            child.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+    print("Stopped.", flush=True)
+    return code

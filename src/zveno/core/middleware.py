@@ -1,0 +1,46 @@
+"""Activates the user's language and time zone for the request."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django.conf import settings
+from django.utils import timezone, translation
+
+SUPPORTED = {code for code, _ in settings.LANGUAGES}
+
+
+def request_language(request) -> str:
+    """The user's chosen language, else the language cookie, else Russian."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and user.language in SUPPORTED:
+        return user.language
+    cookie = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+    return cookie if cookie in SUPPORTED else settings.LANGUAGE_CODE
+
+
+class PreferencesMiddleware:
+    """Russian by default; a signed-in user's language and time zone win over the defaults.
+
+    Accept-Language is deliberately ignored: Zveno is Russian-first, English is a choice.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        language = request_language(request)
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        user = request.user
+        tz_name = user.timezone if user.is_authenticated and user.timezone else None
+        if tz_name:
+            try:
+                timezone.activate(zoneinfo.ZoneInfo(tz_name))
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                timezone.deactivate()
+        else:
+            timezone.deactivate()
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        return response

@@ -1,0 +1,24 @@
+from django import template
+
+from zveno.workspaces import access
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def sidebar_projects(context) -> dict:
+    """Workspaces and the projects the signed-in user may open, for the side navigation."""
+    workspaces, projects = access.navigation(context["request"].user)
+    own = {ws.pk for ws in workspaces}
+    return {
+        "workspaces": workspaces,
+        "projects": projects,
+        "outside": [p for p in projects if p.workspace_id not in own],
+    }
+
+
+@register.filter
+def role_label(role: str) -> str:
+    from zveno.workspaces.roles import JobRole
+
+    return str(dict(JobRole.choices).get(role, role))

@@ -1,0 +1,30 @@
+// Small behaviours shared by every page. No inline scripts anywhere.
+(function () {
+  "use strict";
+  document.addEventListener("click", function (event) {
+    var copy = event.target.closest("[data-copy]");
+    if (copy) {
+      var input = document.querySelector(copy.getAttribute("data-copy"));
+      if (input) {
+        input.select();
+        var done = function () { copy.classList.add("copied"); };
+        if (navigator.clipboard && window.isSecureContext) {
+          navigator.clipboard.writeText(input.value).then(done, function () { document.execCommand("copy"); done(); });
+        } else {
+          document.execCommand("copy");
+          done();
+        }
+      }
+    }
+    var toggle = event.target.closest("[data-toggle-nav]");
+    if (toggle) {
+      document.body.classList.toggle("nav-open");
+    }
+  });
+  document.addEventListener("submit", function (event) {
+    var question = event.target.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) {
+      event.preventDefault();
+    }
+  });
+})();

@@ -1,0 +1,247 @@
+"""The one place that answers "may this user see or do this here?".
+
+Every view, API endpoint and CLI command resolves workspaces and projects through this module.
+Missing and forbidden both raise Http404; PermissionDenied (403) only where the object is visible
+but the action is not allowed.
+
+Each decision is recorded for the current request, and ``AccessAuditMiddleware`` refuses a
+response from a view that never asked (in development and tests; a logged error in production).
+That is what makes the persona x route test fail for a new route without a check.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404, HttpResponseServerError
+
+from zveno.workspaces.models import (
+    Project,
+    ProjectMembership,
+    Workspace,
+    WorkspaceMembership,
+)
+from zveno.workspaces.roles import Capability, capabilities_for
+
+log = logging.getLogger(__name__)
+
+_decisions: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
+    "zveno_access_decisions", default=None
+)
+
+
+def _record(decision: str) -> None:
+    decisions = _decisions.get()
+    if decisions is not None:
+        decisions.append(decision)
+
+
+# --- workspaces -------------------------------------------------------------------------------
+
+
+def workspaces_for(user) -> QuerySet[Workspace]:
+    """Workspaces the user belongs to (as owner, admin or member)."""
+    _record("workspaces:list")
+    if not user.is_authenticated:
+        return Workspace.objects.none()
+    return Workspace.objects.filter(memberships__user=user)
+
+
+def workspace_role(user, workspace: Workspace) -> str | None:
+    if not user.is_authenticated:
+        return None
+    return (
+        WorkspaceMembership.objects.filter(user=user, workspace=workspace)
+        .values_list("role", flat=True)
+        .first()
+    )
+
+
+def workspace_for(user, slug: str, need: Capability = Capability.WORKSPACE_VIEW) -> Workspace:
+    """The workspace with this slug if the user belongs to it; 404 otherwise, 403 if not allowed."""
+    _record(f"workspace:{need}")
+    workspace = workspaces_for(user).filter(slug=slug).first()
+    if workspace is None:
+        raise Http404
+    if need not in capabilities_for([], workspace_role(user, workspace)):
+        raise PermissionDenied
+    return workspace
+
+
+def can_workspace(user, workspace: Workspace, need: Capability) -> bool:
+    """For showing or hiding a button; the action itself still goes through a require_*."""
+    _record(f"workspace:{need}?")
+    return need in capabilities_for([], workspace_role(user, workspace))
+
+
+def require_workspace(user, workspace: Workspace, need: Capability) -> None:
+    _record(f"workspace:{need}")
+    role = workspace_role(user, workspace)
+    if role is None:
+        raise Http404
+    if need not in capabilities_for([], role):
+        raise PermissionDenied
+
+
+# --- projects ---------------------------------------------------------------------------------
+
+
+def projects_for(user) -> QuerySet[Project]:
+    """Every project the user may open."""
+    _record("projects:list")
+    return Project.objects.visible_to(user).select_related("workspace")
+
+
+@dataclass(frozen=True)
+class ProjectAccess:
+    """What one user holds in one project."""
+
+    project: Project
+    membership: ProjectMembership | None
+    workspace_role: str | None
+    capabilities: frozenset[Capability]
+
+    def can(self, need: Capability) -> bool:
+        return need in self.capabilities
+
+
+def access_to(user, project: Project) -> ProjectAccess:
+    membership = (
+        ProjectMembership.objects.filter(user=user, project=project).first()
+        if user.is_authenticated
+        else None
+    )
+    role = workspace_role(user, project.workspace)
+    caps = capabilities_for(membership.roles if membership else [], role)
+    if membership is None and Capability.VIEW_PROJECT not in caps:
+        caps = frozenset()
+    return ProjectAccess(project, membership, role, caps)
+
+
+def capabilities(user, project: Project) -> frozenset[Capability]:
+    return access_to(user, project).capabilities
+
+
+def project_for(user, slug: str, need: Capability = Capability.VIEW_PROJECT) -> Project:
+    """The project with this slug if the user may see it and do ``need`` there."""
+    _record(f"project:{need}")
+    project = projects_for(user).filter(slug=slug).first()
+    if project is None:
+        raise Http404
+    _check(user, project, need)
+    return project
+
+
+def require(user, project: Project, need: Capability) -> ProjectAccess:
+    """Re-checks inside a service: 404 if the project is not visible, 403 if not allowed."""
+    _record(f"project:{need}")
+    return _check(user, project, need)
+
+
+def _check(user, project: Project, need: Capability) -> ProjectAccess:
+    granted = access_to(user, project)
+    if not granted.capabilities:
+        raise Http404
+    if need not in granted.capabilities:
+        raise PermissionDenied
+    return granted
+
+
+def navigation(user) -> tuple[list[Workspace], list[Project]]:
+    """Workspaces and open projects for the side menu.
+
+    Deliberately not recorded as a decision: the page around the menu must make its own.
+    """
+    if not user.is_authenticated:
+        return [], []
+    workspaces = list(Workspace.objects.filter(memberships__user=user))
+    projects = list(
+        Project.objects.visible_to(user).exclude(status="archived").select_related("workspace")
+    )
+    return workspaces, projects
+
+
+# --- the caller's own account, public pages, the command line ---------------------------------
+
+
+def own_account(user) -> None:
+    """Self-service pages (profile, tokens): the signed-in user acts on their own account."""
+    _record("account:self")
+    if not user.is_authenticated or not user.is_active:
+        raise Http404
+
+
+def public(view: Callable) -> Callable:
+    """Marks a view that anybody may open (log in, password reset, invitation links)."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        _record("public")
+        return view(request, *args, **kwargs)
+
+    wrapper.zveno_public = True
+    return wrapper
+
+
+def member_required(view: Callable) -> Callable:
+    """Signed-in users only; the view itself still asks this module about the object."""
+    return login_required(view)
+
+
+def operator_project(slug: str) -> Project:
+    """The command line acts as the machine's operator, who may reach any project."""
+    _record("operator")
+    try:
+        return Project.objects.select_related("workspace").get(slug=slug)
+    except Project.DoesNotExist:
+        raise Http404(slug) from None
+
+
+# --- the audit -------------------------------------------------------------------------------
+
+
+class AccessAuditMiddleware:
+    """Refuses (or logs) a response from a view that never consulted this module."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        decisions: list[str] = []
+        token = _decisions.set(decisions)
+        try:
+            response = self.get_response(request)
+        finally:
+            _decisions.reset(token)
+        response.access_decisions = decisions
+        match = getattr(request, "resolver_match", None)
+        if match is None or decisions or _exempt(request, response):
+            return response
+        message = f"view {match.view_name or match.func!r} answered without an access check"
+        if settings.ZVENO_ENFORCE_ACCESS_AUDIT:
+            log.error(message)
+            return HttpResponseServerError(message, content_type="text/plain")
+        log.error(message)
+        return response
+
+
+def _exempt(request, response) -> bool:
+    # An anonymous visitor bounced to the log-in page, or refused by the API's token check,
+    # never reaches the view body.
+    if response.status_code == 302 and not request.user.is_authenticated:
+        return settings.LOGIN_URL in response.get("Location", "") or "/login" in response.get(
+            "Location", ""
+        )
+    if response.status_code in (401, 405):  # refused before the view body; reveals nothing
+        return True
+    return bool(
+        request.path.startswith("/api/") and request.path.endswith(("/openapi.json", "/docs"))
+    )

@@ -1,0 +1,86 @@
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from zveno.accounts.models import Language
+from zveno.core.timezones import timezone_choices
+from zveno.workspaces.models import GoalType, Niche, ProjectStatus
+from zveno.workspaces.roles import JobRole, WorkspaceRole
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class ProjectForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=160)
+    slug = forms.SlugField(
+        label=_("Address"),
+        max_length=60,
+        required=False,
+        help_text=_("Latin letters, digits and hyphens; made from the name if left empty."),
+    )
+    niche = forms.ChoiceField(label=_("Niche"), choices=Niche.choices)
+    goal_type = forms.ChoiceField(label=_("Goal"), choices=GoalType.choices)
+    start_date = forms.DateField(label=_("Start"), widget=DateInput())
+    end_date = forms.DateField(label=_("End"), required=False, widget=DateInput())
+    timezone = forms.ChoiceField(label=_("Time zone"), choices=())
+    status = forms.ChoiceField(label=_("Status"), choices=ProjectStatus.choices)
+    description = forms.CharField(
+        label=_("Description"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("The expert, the product, the audience: what the team should know."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["timezone"].choices = timezone_choices()
+        self.fields["timezone"].initial = settings.TIME_ZONE
+
+
+class RolesField(forms.MultipleChoiceField):
+    widget = forms.CheckboxSelectMultiple
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Roles"))
+        super().__init__(choices=JobRole.choices, **kwargs)
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(
+        label=_("E-mail"),
+        required=False,
+        help_text=_("Leave empty to get a link you can send in a messenger."),
+    )
+    name = forms.CharField(label=_("Name"), max_length=150, required=False)
+    roles = RolesField()
+    capacity_hours = forms.DecimalField(
+        label=_("Hours a week"), min_value=0, max_value=168, decimal_places=1, initial=20
+    )
+    language = forms.ChoiceField(label=_("Language of the invitation"), choices=Language.choices)
+
+
+class WorkspaceInviteForm(forms.Form):
+    email = forms.EmailField(
+        label=_("E-mail"),
+        required=False,
+        help_text=_("Leave empty to get a link you can send in a messenger."),
+    )
+    name = forms.CharField(label=_("Name"), max_length=150, required=False)
+    workspace_role = forms.ChoiceField(label=_("Role"), choices=WorkspaceRole.choices)
+    language = forms.ChoiceField(label=_("Language of the invitation"), choices=Language.choices)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["workspace_role"].initial = WorkspaceRole.MEMBER
+
+
+class MemberForm(forms.Form):
+    roles = RolesField()
+    capacity_hours = forms.DecimalField(
+        label=_("Hours a week"), min_value=0, max_value=168, decimal_places=1
+    )

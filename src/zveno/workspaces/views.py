@@ -1,0 +1,237 @@
+"""Workspace home, projects and their teams."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from zveno.accounts import services as account_services
+from zveno.core.forms import apply_errors
+from zveno.workspaces import access, selectors, services
+from zveno.workspaces.forms import InviteForm, MemberForm, ProjectForm, WorkspaceInviteForm
+from zveno.workspaces.roles import Capability
+
+
+@access.member_required
+def home(request):
+    """Where a signed-in person starts: their one workspace or project, or a list to choose from."""
+    workspaces = list(access.workspaces_for(request.user))
+    projects = list(access.projects_for(request.user))
+    if len(workspaces) == 1:
+        return redirect("workspaces:workspace", workspaces[0].slug)
+    if not workspaces and len(projects) == 1:
+        return redirect("workspaces:project", projects[0].slug)
+    return render(request, "workspaces/home.html", {"workspaces": workspaces, "projects": projects})
+
+
+@access.member_required
+def workspace(request, ws: str):
+    workspace = access.workspace_for(request.user, ws)
+    context = {
+        "workspace": workspace,
+        "projects": selectors.projects_in(request.user, workspace),
+        "can_create": access.can_workspace(
+            request.user, workspace, Capability.WORKSPACE_CREATE_PROJECT
+        ),
+        "can_manage": access.can_workspace(request.user, workspace, Capability.WORKSPACE_MANAGE),
+    }
+    return render(request, "workspaces/workspace.html", context)
+
+
+@access.member_required
+def workspace_people(request, ws: str):
+    workspace = access.workspace_for(request.user, ws, need=Capability.WORKSPACE_MANAGE)
+    form = WorkspaceInviteForm(request.POST or None, initial={"language": request.user.language})
+    created = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = account_services.invite(
+                request.user, workspace=workspace, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            form = WorkspaceInviteForm(initial={"language": request.user.language})
+    context = {
+        "workspace": workspace,
+        "people": selectors.workspace_people(workspace),
+        "invitations": selectors.pending_invitations(workspace=workspace),
+        "form": form,
+        "created": created,
+        "created_link": account_services.invitation_link(created) if created else "",
+    }
+    return render(request, "workspaces/workspace_people.html", context)
+
+
+@access.member_required
+def project_create(request, ws: str):
+    workspace = access.workspace_for(request.user, ws, need=Capability.WORKSPACE_CREATE_PROJECT)
+    form = ProjectForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            project = services.create_project(request.user, workspace, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Project “%(name)s” created.") % {"name": project.name})
+            return redirect("workspaces:project", project.slug)
+    return render(request, "workspaces/project_form.html", {"form": form, "workspace": workspace})
+
+
+@access.member_required
+def project(request, slug: str):
+    project = access.project_for(request.user, slug)
+    granted = access.access_to(request.user, project)
+    context = {
+        "project": project,
+        "granted": granted,
+        "team": selectors.team(project),
+        "tab": "overview",
+    }
+    return render(request, "workspaces/project.html", context)
+
+
+@access.member_required
+def project_edit(request, slug: str):
+    project = access.project_for(request.user, slug, need=Capability.MANAGE_PROJECT)
+    initial = {name: getattr(project, name) for name in services.PROJECT_FIELDS}
+    form = ProjectForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            project = services.update_project(request.user, project, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Project saved."))
+            return redirect("workspaces:project", project.slug)
+    context = {
+        "form": form,
+        "project": project,
+        "granted": access.access_to(request.user, project),
+        "tab": "settings",
+        "workspace": project.workspace,
+    }
+    return render(request, "workspaces/project_form.html", context)
+
+
+@access.member_required
+def members(request, slug: str):
+    project = access.project_for(request.user, slug)
+    granted = access.access_to(request.user, project)
+    form = InviteForm(initial={"language": request.user.language, "capacity_hours": 20})
+    created = None
+    if request.method == "POST":
+        access.require(request.user, project, Capability.MANAGE_TEAM)
+        form = InviteForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                created = account_services.invite(
+                    request.user,
+                    project=project,
+                    email=data["email"],
+                    name=data["name"],
+                    job_roles=data["roles"],
+                    capacity_hours=data["capacity_hours"],
+                    language=data["language"],
+                )
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                form = InviteForm(initial={"language": request.user.language, "capacity_hours": 20})
+    context = {
+        "project": project,
+        "granted": granted,
+        "team": selectors.team(project),
+        "invitations": selectors.pending_invitations(project=project)
+        if granted.can(Capability.MANAGE_TEAM)
+        else [],
+        "form": form,
+        "created": created,
+        "created_link": account_services.invitation_link(created) if created else "",
+        "tab": "members",
+    }
+    return render(request, "workspaces/members.html", context)
+
+
+@access.member_required
+def member_edit(request, slug: str, pk: int):
+    """An htmx row: GET shows the editor, POST saves roles and capacity."""
+    project = access.project_for(request.user, slug, need=Capability.MANAGE_TEAM)
+    membership = get_object_or_404(selectors.team(project), pk=pk)
+    if request.method == "POST":
+        form = MemberForm(request.POST)
+        if form.is_valid():
+            try:
+                services.update_member(
+                    request.user,
+                    membership,
+                    roles=form.cleaned_data["roles"],
+                    capacity_hours=form.cleaned_data["capacity_hours"],
+                )
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                return _member_row(request, project, membership)
+    else:
+        form = MemberForm(
+            initial={"roles": membership.roles, "capacity_hours": membership.capacity_hours}
+        )
+    context = {"project": project, "m": membership, "form": form}
+    return render(request, "workspaces/partials/_member_edit.html", context)
+
+
+@access.member_required
+def member_row(request, slug: str, pk: int):
+    project = access.project_for(request.user, slug)
+    membership = get_object_or_404(selectors.team(project), pk=pk)
+    return _member_row(request, project, membership)
+
+
+def _member_row(request, project, membership):
+    granted = access.access_to(request.user, project)
+    context = {"project": project, "m": membership, "granted": granted}
+    return render(request, "workspaces/partials/_member_row.html", context)
+
+
+@access.member_required
+@require_POST
+def member_remove(request, slug: str, pk: int):
+    project = access.project_for(request.user, slug, need=Capability.MANAGE_TEAM)
+    membership = get_object_or_404(selectors.team(project), pk=pk)
+    try:
+        services.remove_member(request.user, membership)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        name = membership.user.display_name
+        messages.success(request, _("%(name)s removed from the project.") % {"name": name})
+    if request.headers.get("HX-Request"):
+        response = HttpResponse("")
+        response["HX-Redirect"] = request.build_absolute_uri()
+        return response
+    return redirect("workspaces:members", project.slug)
+
+
+@access.member_required
+@require_POST
+def invitation_revoke(request, slug: str, pk: int):
+    project = access.project_for(request.user, slug, need=Capability.MANAGE_TEAM)
+    invitation = get_object_or_404(selectors.pending_invitations(project=project), pk=pk)
+    account_services.revoke_invitation(request.user, invitation)
+    messages.success(request, _("Invitation revoked."))
+    return redirect("workspaces:members", project.slug)
+
+
+@access.member_required
+@require_POST
+def workspace_invitation_revoke(request, ws: str, pk: int):
+    workspace = access.workspace_for(request.user, ws, need=Capability.WORKSPACE_MANAGE)
+    invitation = get_object_or_404(selectors.pending_invitations(workspace=workspace), pk=pk)
+    account_services.revoke_invitation(request.user, invitation)
+    messages.success(request, _("Invitation revoked."))
+    return redirect("workspaces:workspace_people", workspace.slug)

@@ -1,0 +1,274 @@
+"""Every URL pattern and every API route, tried as every persona.
+
+Routes are discovered from the URL resolver and the OpenAPI schema, never from a hand-kept list:
+a new route that skips the access module, leaks another project's data or lets the wrong person
+write makes this test fail. What each persona may do is written here by hand, independently of
+``workspaces/roles.py``, so a wrong line in the capability table fails too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from django.apps import apps
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.conftest import CANARY_A1, CANARY_A2, CANARY_B1, PERSONAS, World, build_world
+from zveno.config.api import api as ninja_api
+
+LEAD = {
+    "view_project", "manage_project", "manage_team", "edit_content", "review_content", "publish",
+    "view_analytics", "log_metrics", "manage_analytics",
+}  # fmt: skip
+WS_MANAGER = {"workspace_view", "workspace_manage", "workspace_create_project"}
+EXPECTED_CAPS = {
+    "owner": LEAD | WS_MANAGER,
+    "smm": LEAD | {"workspace_view"},
+    "copywriter": {"view_project", "edit_content", "view_analytics"},
+    "expert": {"view_project", "approve_as_expert", "answer_expert_requests", "view_analytics"},
+    "outsider": set(),  # owns workspace B; nothing in workspace A
+    "other_expert": set(),
+    "anonymous": set(),
+}
+VISIBLE = {
+    "owner": {CANARY_A1, CANARY_A2},
+    "smm": {CANARY_A1},
+    "copywriter": {CANARY_A1},
+    "expert": {CANARY_A1},
+    "outsider": {CANARY_B1},
+    "other_expert": {CANARY_B1},
+    "anonymous": set(),
+}
+CANARIES = {CANARY_A1, CANARY_A2, CANARY_B1}
+WORKSPACE_A_PEOPLE = {"owner", "smm"}
+PROJECT_A1_PEOPLE = {"owner", "smm", "copywriter", "expert"}
+
+
+# --- discovery --------------------------------------------------------------------------------
+
+
+def web_routes() -> list[tuple[str, list[str]]]:
+    """(qualified name, kwargs) of every named URL pattern outside the API."""
+    found: list[tuple[str, list[str]]] = []
+
+    def walk(patterns, namespace):
+        for entry in patterns:
+            if isinstance(entry, URLResolver):
+                if entry.namespace and entry.namespace.startswith("api-"):
+                    continue
+                ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+                walk(entry.url_patterns, ns)
+            elif isinstance(entry, URLPattern):
+                assert entry.name, f"unnamed URL pattern {entry.pattern}: name it"
+                found.append((namespace + entry.name, list(entry.pattern.converters)))
+
+    walk(get_resolver().url_patterns, "")
+    return found
+
+
+def api_routes() -> list[tuple[str, str]]:
+    schema = ninja_api.get_openapi_schema()
+    return [
+        (method.upper(), path)
+        for path, operations in schema["paths"].items()
+        for method in operations
+        if method in {"get", "post", "put", "patch", "delete"}
+    ]
+
+
+def fill_web(name: str, kwargs: list[str], world: World, persona: str) -> str:
+    values = {}
+    for kw in kwargs:
+        if kw == "ws":
+            values[kw] = world.workspace_a.slug
+        elif kw == "slug":
+            values[kw] = world.alpha.slug
+        elif kw == "signed":
+            values[kw] = world.invitation_link.rstrip("/").rsplit("/", 1)[-1]
+        elif kw in {"uidb64", "token"}:
+            values[kw] = "x"
+        elif kw == "pk" and name.endswith("workspace_invitation_revoke"):
+            values[kw] = world.workspace_invitation.pk
+        elif kw == "pk" and name.endswith("invitation_revoke"):
+            values[kw] = world.invitation.pk
+        elif kw == "pk" and ":member_" in name:
+            values[kw] = world.copywriter_membership.pk
+        elif kw == "pk" and name.endswith("revoke_token"):
+            values[kw] = world.users["owner"].api_tokens.first().pk  # the owner's token
+        else:
+            pytest.fail(f"teach this test how to fill <{kw}> of route {name}")
+    return reverse(name, kwargs=values)
+
+
+def fill_api(path: str, world: World) -> str:
+    values = {"slug": world.alpha.slug, "member_id": world.copywriter_membership.pk}
+    for key, value in values.items():
+        path = path.replace("{" + key + "}", str(value))
+    assert "{" not in path, f"teach this test how to fill the parameters of {path}"
+    return path
+
+
+# Plausible bodies, so that writes are really attempted; a route without one gets an empty body.
+WEB_FORMS = {
+    "workspaces:project_create": {
+        "name": "Новый проект", "niche": "ecommerce", "goal_type": "reach_traffic",
+        "start_date": "2026-12-01", "timezone": "Europe/Moscow", "status": "active",
+    },
+    "workspaces:project_edit": {
+        "name": "Переименован", "slug": "alpha", "niche": "real_estate", "goal_type": "leads",
+        "start_date": "2026-11-02", "timezone": "Europe/Moscow", "status": "paused",
+    },
+    "workspaces:members": {"email": "new@example.test", "roles": ["designer"],
+                           "capacity_hours": "10", "language": "ru"},
+    "workspaces:member_edit": {"roles": ["copywriter", "designer"], "capacity_hours": "35"},
+    "workspaces:workspace_people": {"workspace_role": "member", "language": "ru"},
+    "accounts:profile": {"name": "Новое Имя", "language": "ru", "timezone": "Asia/Omsk"},
+    "accounts:tokens": {"name": "script"},
+    "accounts:set_language": {"language": "en", "next": "/"},
+}  # fmt: skip
+API_BODIES = {
+    ("POST", "/api/v1/projects"): {"name": "Проект из API", "workspace": "ws-a"},
+    ("PATCH", "/api/v1/projects/{slug}"): {"status": "paused"},
+    ("POST", "/api/v1/projects/{slug}/members"): {"email": "x@example.test", "roles": ["sales"]},
+    ("PATCH", "/api/v1/projects/{slug}/members/{member_id}"): {"capacity_hours": 33},
+}
+
+
+# --- the state of the world -------------------------------------------------------------------
+
+VOLATILE = {"last_login", "last_used_at", "updated_at"}
+
+
+def snapshot() -> dict:
+    state = {}
+    for app_label in ("accounts", "workspaces"):
+        for model in apps.get_app_config(app_label).get_models():
+            fields = [f.attname for f in model._meta.concrete_fields if f.attname not in VOLATILE]
+            state[model._meta.label] = sorted(
+                json.dumps(row, default=str, sort_keys=True)
+                for row in model.objects.values(*fields)
+            )
+    return state
+
+
+def judge(persona, route, scope, response, before, after, public):
+    body = response.content.decode(errors="replace")
+    status = response.status_code
+    decisions = getattr(response, "access_decisions", [])
+    assert status < 500, f"{route}: {status}\n{body[:800]}"
+    if not public:
+        for canary in CANARIES - VISIBLE[persona]:
+            assert canary not in body, f"{persona} saw {canary!r} at {route}"
+    if persona != "anonymous" and status != 405:
+        assert decisions, f"{route} answered {persona} without asking the access module"
+    if scope == "project" and persona not in PROJECT_A1_PEOPLE and not public:
+        assert status in (302, 401, 404, 405), f"{persona} got {status} at {route}"
+    if scope == "workspace" and persona not in WORKSPACE_A_PEOPLE:
+        assert status in (302, 401, 404, 405), f"{persona} got {status} at {route}"
+    required = {d.split(":", 1)[1] for d in decisions if d.startswith(("project:", "workspace:"))}
+    required = {need for need in required if not need.endswith("?")}
+    lacking = required - EXPECTED_CAPS[persona]
+    if lacking:
+        assert status in (403, 404), f"{persona} lacks {lacking} but got {status} at {route}"
+    if status == 403:
+        assert lacking, f"{route} refused {persona} (403) though they hold {sorted(required)}"
+    if before != after:
+        assert not lacking, f"{persona} changed data at {route} without {lacking}"
+        assert persona != "anonymous" or public, f"anonymous changed data at {route}"
+
+
+def scope_of(kwargs_or_path) -> str:
+    text = " ".join(kwargs_or_path) if isinstance(kwargs_or_path, list) else kwargs_or_path
+    if "slug" in text:
+        return "project"
+    if "ws" in text.split():
+        return "workspace"
+    return "account"
+
+
+# --- the tests --------------------------------------------------------------------------------
+
+WEB = web_routes()
+API = api_routes()
+
+
+def test_discovery_finds_the_routes():
+    names = {name for name, _ in WEB}
+    assert {"home", "accounts:login", "workspaces:project", "workspaces:members"} <= names
+    assert ("POST", "/api/v1/projects/{slug}/members") in API
+    assert ("GET", "/api/v1/projects") in API
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("method", ["get", "post"])
+@pytest.mark.parametrize(("name", "kwargs"), WEB, ids=[name for name, _ in WEB])
+def test_web_route(db, client, persona, method, name, kwargs):
+    world = build_world()
+    if persona != "anonymous":
+        client.force_login(world.users[persona])
+    url = fill_web(name, kwargs, world, persona)
+    before = snapshot()
+    form = WEB_FORMS.get(name, {})
+    response = client.get(url) if method == "get" else client.post(url, form)
+    after = snapshot()
+    public = "public" in getattr(response, "access_decisions", [])
+    if persona == "anonymous" and not public:
+        assert response.status_code in (302, 405), f"{name}: {response.status_code}"
+        if response.status_code == 302:
+            assert response["Location"].startswith(reverse("accounts:login"))
+    judge(persona, name, scope_of(kwargs), response, before, after, public)
+    if name == "accounts:revoke_token" and persona != "owner":
+        assert world.users["owner"].api_tokens.filter(revoked_at__isnull=True).count() == 1
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize(("method", "path"), API, ids=[f"{m} {p}" for m, p in API])
+def test_api_route(db, client, api, persona, method, path):
+    world = build_world()
+    url = fill_api(path, world)
+    before = snapshot()
+    body = API_BODIES.get((method, path), {}) if method in {"POST", "PATCH", "PUT"} else None
+    response = getattr(api(world, persona if persona != "anonymous" else None), method.lower())(
+        url, body
+    )
+    after = snapshot()
+    if persona == "anonymous":
+        assert response.status_code == 401
+        assert response.json()["error"]["code"] == "unauthorized"
+        assert before == after
+        return
+    judge(persona, f"{method} {path}", scope_of(path), response, before, after, public=False)
+    if response.status_code >= 400:
+        error = response.json()["error"]
+        assert set(error) == {"code", "message", "fields"}
+
+
+def test_a_view_that_skips_the_access_module_is_refused(db, client, settings):
+    """The audit itself: a route whose view never asks the access module answers 500."""
+    from django.http import HttpResponse
+    from django.urls import clear_url_caches, path
+
+    from zveno.config import urls
+
+    def leaky(request):
+        return HttpResponse("secret")
+
+    world = build_world()
+    original = list(urls.urlpatterns)
+    urls.urlpatterns.append(path("leaky/", leaky, name="leaky"))
+    clear_url_caches()
+    try:
+        client.force_login(world.users["owner"])
+        response = client.get("/leaky/")
+    finally:
+        urls.urlpatterns[:] = original
+        clear_url_caches()
+    assert response.status_code == 500
+    assert b"without an access check" in response.content
+
+
+def test_world_dates_are_fixed():
+    # The world uses fixed dates so the tests do not depend on today's date.
+    assert dt.date(2026, 11, 2).isoweekday() == 1
