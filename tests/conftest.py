@@ -121,10 +121,11 @@ def api(client):
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _clean_queue():
-    """A fresh on-disk queue for the session, so no message of an earlier run is delivered."""
-    shutil.rmtree(settings.CELERY_QUEUE_DIR, ignore_errors=True)
+def _own_data_dir():
+    """The run's private data dir (settings make one per process) is removed at the end."""
     yield
+    if settings.DATA_DIR.name.startswith("zveno-test-"):
+        shutil.rmtree(settings.DATA_DIR, ignore_errors=True)
 
 
 def service_available(kind: str) -> bool:

@@ -109,16 +109,21 @@ def user_for_token(raw: str):
 # --- invitations ------------------------------------------------------------------------------
 
 
-def invitation_link(invitation: Invitation) -> str:
-    signed = signing.dumps({"i": invitation.pk, "n": invitation.nonce}, salt=_SALT, compress=True)
-    return settings.BASE_URL + reverse("accounts:invitation", args=[signed])
+def invitation_link(invitation: Invitation, request=None) -> str:
+    """The absolute link: on the host the request came to, else on ZVENO_BASE_URL (e-mails)."""
+    # No timestamp in the signature: expiry lives in the row, so the link stays the same.
+    signed = signing.Signer(salt=_SALT).sign_object(
+        {"i": invitation.pk, "n": invitation.nonce}, compress=True
+    )
+    path = reverse("accounts:invitation", args=[signed])
+    return request.build_absolute_uri(path) if request is not None else settings.BASE_URL + path
 
 
 def invitation_from_link(signed: str) -> Invitation | None:
     """The invitation a link names, whatever its state; None for a forged or mangled link."""
     try:
-        data = signing.loads(signed, salt=_SALT)
-    except signing.BadSignature:
+        data = signing.Signer(salt=_SALT).unsign_object(signed)
+    except (signing.BadSignature, ValueError):
         return None
     invitation = (
         Invitation.objects.select_related("workspace", "project", "invited_by")
@@ -267,8 +272,11 @@ def invitation_destination(invitation: Invitation) -> str:
 
 
 def suggest_username(invitation: Invitation) -> str:
-    base = (invitation.email.split("@")[0] if invitation.email else "") or "user"
-    base = re.sub(r"[^A-Za-z0-9_.-]", "", base)[:30] or "user"
+    """A free login from the invitee's name ("Елена Соколова" → elena.sokolova) or e-mail."""
+    from_name = workspace_services.make_slug(invitation.name, max_length=30).replace("-", ".")
+    from_email = invitation.email.split("@")[0] if invitation.email else ""
+    base = re.sub(r"[^A-Za-z0-9_.-]", "", from_email)[:30] if from_email else ""
+    base = base or (from_name if invitation.name.strip() else "") or "user"
     candidate, n = base, 1
     while User.objects.filter(username__iexact=candidate).exists():
         n += 1

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -20,7 +22,10 @@ from zveno.config.env import (
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 TESTING = "pytest" in sys.modules or env_bool("ZVENO_TESTING")
-DATA_DIR = data_dir("var/test" if TESTING else "var")
+# Each test run gets its own data dir, so runs side by side never share a database file or queue.
+DATA_DIR = data_dir(
+    str(Path(tempfile.gettempdir()) / f"zveno-test-{os.getpid()}") if TESTING else "var"
+)
 
 DEBUG = env_bool("ZVENO_DEBUG", False)
 SECRET_KEY = secret_key(DATA_DIR)
@@ -148,7 +153,7 @@ CSRF_COOKIE_SECURE = HTTPS
 SECURE_SSL_REDIRECT = HTTPS and env_bool("ZVENO_SSL_REDIRECT", True)
 SECURE_HSTS_SECONDS = env_int("ZVENO_HSTS_SECONDS", 60 * 60 * 24 * 365) if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
-SECURE_HSTS_PRELOAD = HTTPS and env_bool("ZVENO_HSTS_PRELOAD", False)
+SECURE_HSTS_PRELOAD = HTTPS and env_bool("ZVENO_HSTS_PRELOAD", True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if env_bool("ZVENO_BEHIND_PROXY", False):

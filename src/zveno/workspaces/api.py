@@ -225,7 +225,7 @@ def add_member(request, slug: str, payload: MemberIn):
         "roles": invitation.job_roles,
         "capacity_hours": invitation.capacity_hours,
         "expires_at": invitation.expires_at,
-        "link": account_services.invitation_link(invitation),
+        "link": account_services.invitation_link(invitation, request),
     }
     return Status(201, {"status": "invited", "invitation": out})
 

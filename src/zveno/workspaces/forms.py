@@ -56,7 +56,7 @@ class InviteForm(forms.Form):
         required=False,
         help_text=_("Leave empty to get a link you can send in a messenger."),
     )
-    name = forms.CharField(label=_("Name"), max_length=150, required=False)
+    name = forms.CharField(label=_("Full name"), max_length=150, required=False)
     roles = RolesField()
     capacity_hours = forms.DecimalField(
         label=_("Hours a week"), min_value=0, max_value=168, decimal_places=1, initial=20
@@ -70,7 +70,7 @@ class WorkspaceInviteForm(forms.Form):
         required=False,
         help_text=_("Leave empty to get a link you can send in a messenger."),
     )
-    name = forms.CharField(label=_("Name"), max_length=150, required=False)
+    name = forms.CharField(label=_("Full name"), max_length=150, required=False)
     workspace_role = forms.ChoiceField(label=_("Role"), choices=WorkspaceRole.choices)
     language = forms.ChoiceField(label=_("Language of the invitation"), choices=Language.choices)
 

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -46,7 +47,6 @@ def workspace(request, ws: str):
 def workspace_people(request, ws: str):
     workspace = access.workspace_for(request.user, ws, need=Capability.WORKSPACE_MANAGE)
     form = WorkspaceInviteForm(request.POST or None, initial={"language": request.user.language})
-    created = None
     if request.method == "POST" and form.is_valid():
         try:
             created = account_services.invite(
@@ -55,16 +55,29 @@ def workspace_people(request, ws: str):
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
-            form = WorkspaceInviteForm(initial={"language": request.user.language})
+            return _after_invite(request, created, "workspaces:workspace_people", workspace.slug)
+    pending = selectors.pending_invitations(workspace=workspace)
     context = {
         "workspace": workspace,
         "people": selectors.workspace_people(workspace),
-        "invitations": selectors.pending_invitations(workspace=workspace),
         "form": form,
-        "created": created,
-        "created_link": account_services.invitation_link(created) if created else "",
+        **_invitation_context(request, pending),
     }
     return render(request, "workspaces/workspace_people.html", context)
+
+
+def _after_invite(request, invitation, route: str, slug: str):
+    """Post/redirect/get: a reload never sends a second invitation."""
+    messages.success(request, _("Invitation created."))
+    return redirect(f"{reverse(route, args=[slug])}?invited={invitation.pk}#invite-created")
+
+
+def _invitation_context(request, pending) -> dict:
+    """Pending invitations with their links (a link can be copied again until it is used)."""
+    rows = [(inv, account_services.invitation_link(inv, request)) for inv in pending]
+    invited = request.GET.get("invited", "")
+    created = next((row for row in rows if str(row[0].pk) == invited), None)
+    return {"invitations": rows, "created": created}
 
 
 @access.member_required
@@ -123,7 +136,6 @@ def members(request, slug: str):
     project = access.project_for(request.user, slug)
     granted = access.access_to(request.user, project)
     form = InviteForm(initial={"language": request.user.language, "capacity_hours": 20})
-    created = None
     if request.method == "POST":
         access.require(request.user, project, Capability.MANAGE_TEAM)
         form = InviteForm(request.POST)
@@ -142,18 +154,16 @@ def members(request, slug: str):
             except ValidationError as exc:
                 apply_errors(form, exc)
             else:
-                form = InviteForm(initial={"language": request.user.language, "capacity_hours": 20})
+                return _after_invite(request, created, "workspaces:members", project.slug)
+    manager = granted.can(Capability.MANAGE_TEAM)
+    pending = selectors.pending_invitations(project=project) if manager else []
     context = {
         "project": project,
         "granted": granted,
         "team": selectors.team(project),
-        "invitations": selectors.pending_invitations(project=project)
-        if granted.can(Capability.MANAGE_TEAM)
-        else [],
         "form": form,
-        "created": created,
-        "created_link": account_services.invitation_link(created) if created else "",
         "tab": "members",
+        **_invitation_context(request, pending),
     }
     return render(request, "workspaces/members.html", context)
 

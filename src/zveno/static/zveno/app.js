@@ -16,6 +16,17 @@
         }
       }
     }
+    var copyText = event.target.closest("[data-copy-text]");
+    if (copyText) {
+      var text = copyText.getAttribute("data-copy-text");
+      var mark = function () { copyText.classList.add("copied"); };
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(text).then(mark, function () { window.prompt("", text); });
+      } else {
+        window.prompt("", text);
+        mark();
+      }
+    }
     var toggle = event.target.closest("[data-toggle-nav]");
     if (toggle) {
       document.body.classList.toggle("nav-open");

@@ -55,6 +55,8 @@ class Command(BaseCommand):
 
     def _start(self, options) -> list[subprocess.Popen]:
         env = {**os.environ, "ZVENO_DATA_DIR": str(settings.DATA_DIR)}
+        # Links in e-mails sent by the worker point where this server listens, unless told.
+        env.setdefault("ZVENO_BASE_URL", f"http://{options['host']}:{options['port']}")
         web = [
             sys.executable, "-m", "gunicorn", "zveno.config.wsgi:application",
             "--bind", f"{options['host']}:{options['port']}",

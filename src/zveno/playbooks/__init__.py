@@ -1,0 +1,1 @@
+"""Niche playbooks: built-in data files, their schema and the loader."""
