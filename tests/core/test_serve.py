@@ -54,6 +54,23 @@ def test_serve_demo_answers_in_russian_and_stops_on_ctrl_c(tmp_path):
             assert str(home.url).endswith("/w/demo/")
             assert "Запуск онлайн-курса Виктории Романовой" in home.text
             assert http.get("/static/vendor/htmx.min.js").status_code == 200
+
+            # An invitation e-mail leaves through the one-machine worker (console e-mail).
+            team = http.get("/p/realtor-msk/team/")
+            token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', team.text).group(1)
+            invited = http.post(
+                "/p/realtor-msk/team/",
+                data={
+                    "email": "new.designer@example.test", "name": "Новый дизайнер",
+                    "roles": ["designer"], "capacity_hours": "10", "language": "ru",
+                    "csrfmiddlewaretoken": token,
+                },
+                headers={"Referer": url + "p/realtor-msk/team/"},
+            )  # fmt: skip
+            assert "invited=" in str(invited.url)
+            _read_until(process, "To: new.designer@example.test", lines)
+            _read_until(process, "/invite/", lines)
+            assert f"http://127.0.0.1:{port}/invite/" in lines[-1]
     finally:
         process.send_signal(signal.SIGINT)
         rest, _ = process.communicate(timeout=40)

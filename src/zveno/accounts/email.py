@@ -23,9 +23,10 @@ def deliver_invitation(invitation_id: int) -> str:
     """Sends one invitation e-mail unless it was sent, claimed by another worker, or is moot."""
     now = timezone.now()
     # Claim atomically, so two workers (or a retry and the sweeper) never both send.
-    claimed = Invitation.objects.filter(
-        pk=invitation_id, email_status__in=[EmailStatus.PENDING, EmailStatus.FAILED]
-    ).update(
+    claimable = Q(email_status__in=[EmailStatus.PENDING, EmailStatus.FAILED]) | Q(
+        email_status=EmailStatus.SENDING, email_claimed_at__lt=now - STALE_CLAIM
+    )  # a claim older than STALE_CLAIM belongs to a worker that died mid-send
+    claimed = Invitation.objects.filter(claimable, pk=invitation_id).update(
         email_status=EmailStatus.SENDING,
         email_claimed_at=now,
         email_attempts=F("email_attempts") + 1,

@@ -82,6 +82,10 @@ class ApiToken(models.Model):
         return self.revoked_at is None
 
 
+def new_nonce() -> str:
+    return secrets.token_hex(16)
+
+
 class EmailStatus(models.TextChoices):
     NONE = "none", _("No e-mail")
     PENDING = "pending", _("Waiting to be sent")
@@ -116,7 +120,7 @@ class Invitation(models.Model):
     job_roles = models.JSONField(default=list)
     capacity_hours = models.DecimalField(max_digits=5, decimal_places=1, default=20)
     language = models.CharField(max_length=8, choices=Language.choices, default=Language.RU)
-    nonce = models.CharField(max_length=32, default=secrets.token_hex)
+    nonce = models.CharField(max_length=32, default=new_nonce)
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )

@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core import signing
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -24,7 +25,7 @@ from zveno.workspaces.roles import Capability, JobRole, WorkspaceRole
 
 User = get_user_model()
 _SALT = "zveno.invitation"
-_TELEGRAM = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
+_TELEGRAM = re.compile(r"^[A-Za-z][A-Za-z0-9_]{4,31}$")
 
 
 # --- profile ----------------------------------------------------------------------------------
@@ -169,6 +170,11 @@ def invite(
     else:
         raise ValidationError(_("An invitation needs a workspace or a project."))
     email = (email or "").strip().lower()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise ValidationError({"email": _("Enter a valid e-mail address.")}) from None
     if (
         email
         and project is not None

@@ -137,12 +137,13 @@ def invitation(request, signed: str):
     """An invitation link: sign up (or accept as the signed-in user) and land in the project."""
     found = services.invitation_from_link(signed)
     if found is None or not found.is_usable:
-        return render(
-            request, "accounts/invitation_invalid.html", {"invitation": found}, status=410
-        )
+        return _unusable(request, found)
     if request.user.is_authenticated:
         if request.method == "POST":
-            services.accept_invitation(found, request.user)
+            try:
+                services.accept_invitation(found, request.user)
+            except services.InvitationUnusable:  # someone else used it a moment ago
+                return _unusable(request, found)
             messages.success(request, _("Welcome to “%(name)s”.") % {"name": found.target_name})
             return redirect(services.invitation_destination(found))
         return render(request, "accounts/invitation_accept.html", {"invitation": found})
@@ -165,7 +166,7 @@ def invitation(request, signed: str):
         except ValidationError as exc:
             apply_errors(form, exc)
         except services.InvitationUnusable:
-            return render(request, "accounts/invitation_invalid.html", {"invitation": found}, 410)
+            return _unusable(request, found)
         else:
             login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
             messages.success(request, _("Welcome to “%(name)s”.") % {"name": found.target_name})
@@ -178,3 +179,9 @@ def invitation(request, signed: str):
         "accounts/invitation_register.html",
         {"invitation": found, "form": form, "login_url": login_url},
     )
+
+
+def _unusable(request, invitation):
+    """Used, revoked, expired or forged: say which, with 410 Gone."""
+    context = {"invitation": invitation}
+    return render(request, "accounts/invitation_invalid.html", context, status=410)

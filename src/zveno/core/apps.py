@@ -10,6 +10,7 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.conf import settings
 
+        from zveno.config import celery  # noqa: F401  the project's Celery app becomes current
         from zveno.core.i18n import compile_catalogues
 
         # Catalogues are compiled from the .po sources whenever they are newer than the .mo,

@@ -242,6 +242,8 @@ def _exempt(request, response) -> bool:
         )
     if response.status_code in (401, 405):  # refused before the view body; reveals nothing
         return True
+    if response.status_code in (400, 422) and request.path.startswith("/api/"):
+        return True  # the API refused the request's shape before the operation ran
     return bool(
         request.path.startswith("/api/") and request.path.endswith(("/openapi.json", "/docs"))
     )

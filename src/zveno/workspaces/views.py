@@ -222,7 +222,7 @@ def member_remove(request, slug: str, pk: int):
         messages.success(request, _("%(name)s removed from the project.") % {"name": name})
     if request.headers.get("HX-Request"):
         response = HttpResponse("")
-        response["HX-Redirect"] = request.build_absolute_uri()
+        response["HX-Redirect"] = reverse("workspaces:members", args=[project.slug])
         return response
     return redirect("workspaces:members", project.slug)
 
