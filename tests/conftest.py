@@ -12,6 +12,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from zveno.accounts import services as account_services
+from zveno.playbooks import services as playbook_services
+from zveno.publishing import services as publishing_services
 from zveno.workspaces import services as ws
 from zveno.workspaces.roles import JobRole, WorkspaceRole
 
@@ -36,6 +38,7 @@ class World:
     invitation: object = None
     invitation_link: str = ""
     workspace_invitation: object = None
+    custom_playbook: object = None
 
 
 def make_user(username: str, **extra):
@@ -64,6 +67,13 @@ def build_world() -> World:
         owner, w.alpha, w.users["copywriter"], [JobRole.COPYWRITER], 20
     )
     ws.add_member(owner, w.alpha, w.users["expert"], [JobRole.EXPERT], 3)
+    # Alpha follows the real-estate playbook on two networks: areas, matrix, stages, tasks,
+    # agreement version 1 and draft goals exist.
+    publishing_services.set_networks(owner, w.alpha, ["telegram", "instagram"])
+    playbook_services.choose_playbook(owner, w.alpha, "real_estate")
+    w.custom_playbook = playbook_services.clone_playbook(
+        owner, w.workspace_a, "real_estate", key="alpha_playbook"
+    )
     w.workspace_b = ws.create_workspace(w.users["outsider"], "Агентство Б", slug="ws-b")
     w.beta = ws.create_project(
         w.users["outsider"], w.workspace_b, name=CANARY_B1, slug="beta", start_date=start

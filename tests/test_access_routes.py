@@ -17,6 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.conftest import CANARY_A1, CANARY_A2, CANARY_B1, PERSONAS, World, build_world
 from zveno.config.api import api as ninja_api
+from zveno.team.models import ChecklistItem
 
 LEAD = {
     "view_project", "manage_project", "manage_team", "edit_content", "review_content", "publish",
@@ -97,13 +98,34 @@ def fill_web(name: str, kwargs: list[str], world: World, persona: str) -> str:
             values[kw] = world.copywriter_membership.pk
         elif kw == "pk" and name.endswith("revoke_token"):
             values[kw] = world.users["owner"].api_tokens.first().pk  # the owner's token
+        elif kw == "key":
+            values[kw] = world.custom_playbook.key
+        elif kw == "version":
+            values[kw] = world.alpha.agreements.order_by("-version").first().version
+        elif kw == "area":
+            values[kw] = world.alpha.areas.get(code="copy").code
+        elif kw == "member":
+            values[kw] = world.copywriter_membership.pk
+        elif kw == "stage":
+            values[kw] = world.alpha.stages.first().pk
+        elif kw == "task":
+            values[kw] = world.alpha.tasks.filter(assignee=world.copywriter_membership).first().pk
+        elif kw == "item":
+            values[kw] = ChecklistItem.objects.filter(task__project=world.alpha).first().pk
         else:
             pytest.fail(f"teach this test how to fill <{kw}> of route {name}")
     return reverse(name, kwargs=values)
 
 
 def fill_api(path: str, world: World) -> str:
-    values = {"slug": world.alpha.slug, "member_id": world.copywriter_membership.pk}
+    values = {
+        "slug": world.alpha.slug,
+        "member_id": world.copywriter_membership.pk,
+        "key": world.custom_playbook.key,
+        "stage_id": world.alpha.stages.first().pk,
+        "task_id": world.alpha.tasks.filter(assignee=world.copywriter_membership).first().pk,
+        "version": world.alpha.agreements.order_by("-version").first().version,
+    }
     for key, value in values.items():
         path = path.replace("{" + key + "}", str(value))
     assert "{" not in path, f"teach this test how to fill the parameters of {path}"
@@ -143,7 +165,7 @@ VOLATILE = {"last_login", "last_used_at", "updated_at"}
 
 def snapshot() -> dict:
     state = {}
-    for app_label in ("accounts", "workspaces"):
+    for app_label in ("accounts", "workspaces", "playbooks", "publishing", "team", "analytics"):
         for model in apps.get_app_config(app_label).get_models():
             fields = [f.attname for f in model._meta.concrete_fields if f.attname not in VOLATILE]
             state[model._meta.label] = sorted(

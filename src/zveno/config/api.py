@@ -15,6 +15,9 @@ from ninja.security import HttpBearer
 
 from zveno.accounts.api import router as accounts_router
 from zveno.accounts.services import user_for_token
+from zveno.playbooks.api import router as playbooks_router
+from zveno.team.api import router as team_router
+from zveno.team.api_health import router as health_router
 from zveno.workspaces.api import router as workspaces_router
 
 
@@ -90,3 +93,6 @@ def http_error(request, exc: HttpError):
 
 api.add_router("", accounts_router)
 api.add_router("", workspaces_router)
+api.add_router("", playbooks_router)
+api.add_router("", team_router)
+api.add_router("", health_router)

@@ -45,6 +45,10 @@ INSTALLED_APPS = [
     "zveno.core",
     "zveno.accounts",
     "zveno.workspaces",
+    "zveno.playbooks",
+    "zveno.publishing",
+    "zveno.team",
+    "zveno.analytics",
 ]
 
 MIDDLEWARE = [

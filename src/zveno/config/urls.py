@@ -7,5 +7,7 @@ urlpatterns = [
     path("", workspace_views.home, name="home"),
     path("", include("zveno.accounts.urls")),
     path("", include("zveno.workspaces.urls")),
+    path("", include("zveno.playbooks.urls")),
+    path("", include("zveno.team.urls")),
     path("api/v1/", api.urls),
 ]

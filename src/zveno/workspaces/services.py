@@ -201,6 +201,9 @@ def join_project(project: Project, user, roles, capacity_hours=20) -> ProjectMem
     if not created:
         membership.roles = _clean_roles([*membership.roles, *roles])
         membership.save(update_fields=["roles"])
+    from zveno.team import services as team_services  # team builds on workspaces
+
+    team_services.member_joined(membership)
     return membership
 
 
@@ -223,6 +226,10 @@ def update_member(actor, membership: ProjectMembership, *, roles=None, capacity_
         fields.append("capacity_hours")
     if fields:
         membership.save(update_fields=fields)
+    if roles is not None:
+        from zveno.team import services as team_services
+
+        team_services.member_joined(membership)
     return membership
 
 
@@ -231,4 +238,8 @@ def remove_member(actor, membership: ProjectMembership) -> None:
     access.require(actor, membership.project, Capability.MANAGE_TEAM)
     if membership.user_id == actor.pk:
         raise ValidationError(_("You cannot remove yourself from the project."))
+    project = membership.project
     membership.delete()
+    from zveno.team import services as team_services
+
+    team_services.sync_agreement(project, actor)

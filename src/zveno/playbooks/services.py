@@ -1,0 +1,164 @@
+"""Choosing a playbook for a project, and the workspace's own playbooks."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from zveno.analytics import services as analytics_services
+from zveno.playbooks import loader, selectors
+from zveno.playbooks.models import Cadence, CustomPlaybook, ProjectPlaybook
+from zveno.playbooks.schema import Playbook, PlaybookError, validate
+from zveno.team import services as team_services
+from zveno.workspaces import access
+from zveno.workspaces.models import Project, Workspace
+from zveno.workspaces.roles import Capability
+
+
+def playbook_errors(exc: PlaybookError) -> ValidationError:
+    """A playbook's problems as a ValidationError keyed by the path in the document."""
+    fields: dict[str, list[str]] = {}
+    for issue in exc.errors:
+        fields.setdefault(issue.path or "document", []).append(issue.message)
+    return ValidationError(fields)
+
+
+@transaction.atomic
+def choose_playbook(
+    actor, project: Project, key: str, cadence: str = Cadence.MEDIUM
+) -> ProjectPlaybook:
+    """Freezes the playbook into the project and builds stages, tasks, the matrix and goals."""
+    access.require(actor, project, Capability.MANAGE_PROJECT)
+    found = selectors.resolve(project.workspace, key)
+    if found is None:
+        raise ValidationError({"playbook": _("Unknown playbook: %(key)s") % {"key": key}})
+    if cadence not in Cadence.values:
+        raise ValidationError({"cadence": _("Choose low, medium or high.")})
+    chosen, _created = ProjectPlaybook.objects.update_or_create(
+        project=project,
+        defaults={
+            "key": key,
+            "custom": found.custom,
+            "document": found.playbook.to_dict(),
+            "cadence": cadence,
+            "applied_by": actor,
+        },
+    )
+    language = getattr(actor, "language", "ru") or "ru"
+    team_services.build_from_playbook(project, found.playbook, language)
+    team_services.sync_agreement(project, actor)
+    analytics_services.draft_goals_from_playbook(project, found.playbook, language)
+    return chosen
+
+
+@transaction.atomic
+def set_cadence(actor, project: Project, cadence: str) -> ProjectPlaybook:
+    access.require(actor, project, Capability.MANAGE_PROJECT)
+    if cadence not in Cadence.values:
+        raise ValidationError({"cadence": _("Choose low, medium or high.")})
+    chosen = ProjectPlaybook.objects.select_for_update().get(project=project)
+    chosen.cadence = cadence
+    chosen.save(update_fields=["cadence"])
+    return chosen
+
+
+# --- the workspace's own playbooks -------------------------------------------------------------
+
+
+def _check_key(workspace: Workspace, key: str, exclude: int | None = None) -> None:
+    if key in loader.BUILTIN_KEYS:
+        raise ValidationError({"key": _("This key belongs to a built-in playbook.")})
+    clash = CustomPlaybook.objects.filter(workspace=workspace, key=key)
+    if exclude is not None:
+        clash = clash.exclude(pk=exclude)
+    if clash.exists():
+        raise ValidationError({"key": _("The workspace already has a playbook with this key.")})
+
+
+@transaction.atomic
+def clone_playbook(actor, workspace: Workspace, source_key: str, key: str = "") -> CustomPlaybook:
+    """A copy of a built-in (or custom) playbook that the workspace can edit."""
+    access.require_workspace(actor, workspace, Capability.WORKSPACE_MANAGE)
+    found = selectors.resolve(workspace, source_key)
+    if found is None:
+        raise ValidationError({"key": _("Unknown playbook: %(key)s") % {"key": source_key}})
+    key = key or _free_key(workspace, f"{source_key}_{workspace.slug}")
+    document = found.playbook.to_dict()
+    document["key"] = key
+    _check_key(workspace, key)
+    try:
+        validate(document, source=key)
+    except PlaybookError as exc:
+        raise playbook_errors(exc) from None
+    return CustomPlaybook.objects.create(
+        workspace=workspace, key=key, based_on=source_key, document=document, created_by=actor
+    )
+
+
+def _free_key(workspace: Workspace, base: str) -> str:
+    base = base[:50].replace("-", "_")
+    candidate, n = base, 1
+    while CustomPlaybook.objects.filter(workspace=workspace, key=candidate).exists():
+        n += 1
+        candidate = f"{base}_{n}"
+    return candidate
+
+
+@transaction.atomic
+def save_playbook(actor, custom: CustomPlaybook, document: dict) -> CustomPlaybook:
+    """Replaces a custom playbook after validating all of it; on any error nothing is saved."""
+    access.require_workspace(actor, custom.workspace, Capability.WORKSPACE_MANAGE)
+    try:
+        playbook = validate(document, source=custom.key)
+    except PlaybookError as exc:
+        raise playbook_errors(exc) from None
+    if playbook.key != custom.key:
+        _check_key(custom.workspace, playbook.key, exclude=custom.pk)
+        custom.key = playbook.key
+    custom.document = playbook.to_dict()
+    custom.save(update_fields=["key", "document", "updated_at"])
+    return custom
+
+
+@transaction.atomic
+def import_playbook(
+    actor, workspace: Workspace, text: str, source: str = "upload"
+) -> CustomPlaybook:
+    """Imports a playbook file (YAML, the export format); a malformed file saves nothing."""
+    access.require_workspace(actor, workspace, Capability.WORKSPACE_MANAGE)
+    try:
+        playbook = loader.load_text(text, source=source)
+    except PlaybookError as exc:
+        raise playbook_errors(exc) from None
+    existing = CustomPlaybook.objects.filter(workspace=workspace, key=playbook.key).first()
+    if existing is not None:
+        return save_playbook(actor, existing, playbook.to_dict())
+    _check_key(workspace, playbook.key)
+    return CustomPlaybook.objects.create(
+        workspace=workspace, key=playbook.key, document=playbook.to_dict(), created_by=actor
+    )
+
+
+def export_playbook(playbook: Playbook) -> str:
+    return loader.dump(playbook)
+
+
+@transaction.atomic
+def start_project(
+    actor, workspace: Workspace, *, playbook: str = "", cadence: str = Cadence.MEDIUM,
+    networks=(), my_roles=None, **fields,
+) -> Project:  # fmt: skip
+    """Creates a project with its channels and, when named, instantiates its playbook."""
+    from zveno.publishing import services as publishing_services
+    from zveno.workspaces import services as workspace_services
+
+    if playbook and selectors.resolve(workspace, playbook) is None:
+        raise ValidationError({"playbook": _("Unknown playbook: %(key)s") % {"key": playbook}})
+    if playbook and "niche" not in fields:
+        fields["niche"] = playbook if playbook in loader.BUILTIN_KEYS else "other"
+    project = workspace_services.create_project(actor, workspace, my_roles=my_roles, **fields)
+    publishing_services.set_networks(actor, project, list(networks))
+    if playbook:
+        choose_playbook(actor, project, playbook, cadence)
+    return project

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PublishingConfig(AppConfig):
+    """A project's channels on the networks; connectors and the scheduler attach here."""
+
+    name = "zveno.publishing"
+    label = "publishing"
+    verbose_name = _("Publishing")

@@ -1,0 +1,41 @@
+"""A project's channels: where its content is published."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from zveno.workspaces.models import Project
+
+
+class Network(models.TextChoices):
+    TELEGRAM = "telegram", "Telegram"
+    VK = "vk", _("VK")
+    INSTAGRAM = "instagram", "Instagram"
+    ODNOKLASSNIKI = "odnoklassniki", _("Odnoklassniki")
+    DZEN = "dzen", _("Dzen")
+    YOUTUBE = "youtube", "YouTube"
+    RUTUBE = "rutube", "Rutube"
+    TIKTOK = "tiktok", "TikTok"
+    WEBSITE = "website", _("Website")
+    EMAIL = "email", _("E-mail list")
+    CHAT = "chat", _("Internal chat")
+
+
+class Channel(models.Model):
+    """One presence of a project on one network (a Telegram channel, a VK community, …)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="channels")
+    network = models.CharField(_("network"), max_length=16, choices=Network.choices)
+    name = models.CharField(_("name"), max_length=120)
+    handle = models.CharField(_("handle or address"), max_length=200, blank=True)
+    # Units per week by format; empty means "as the project's playbook plans for this network".
+    cadence = models.JSONField(_("cadence"), default=dict, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["network", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.get_network_display()}: {self.name}"
