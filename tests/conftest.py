@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from zveno.accounts import services as account_services
 from zveno.playbooks import services as playbook_services
 from zveno.publishing import services as publishing_services
+from zveno.team import services as team_services
 from zveno.workspaces import services as ws
 from zveno.workspaces.roles import JobRole, WorkspaceRole
 
@@ -71,6 +72,8 @@ def build_world() -> World:
     # agreement version 1 and draft goals exist.
     publishing_services.set_networks(owner, w.alpha, ["telegram", "instagram"])
     playbook_services.choose_playbook(owner, w.alpha, "real_estate")
+    copy_task = w.alpha.tasks.filter(assignee=w.copywriter_membership).first()
+    team_services.add_checklist_item(owner, copy_task, "Сверить цифры с экспертом")
     w.custom_playbook = playbook_services.clone_playbook(
         owner, w.workspace_a, "real_estate", key="alpha_playbook"
     )

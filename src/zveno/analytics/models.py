@@ -29,7 +29,7 @@ class Goal(models.Model):
     target = models.DecimalField(_("target"), max_digits=16, decimal_places=2)
     window_days = models.PositiveIntegerField(_("window, days"))
     status = models.CharField(max_length=16, choices=GoalStatus.choices, default=GoalStatus.DRAFT)
-    source = models.CharField(max_length=40, blank=True)  # "playbook:<key>" or empty
+    source = models.CharField(max_length=80, blank=True)  # "playbook:<key>" or empty
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -1,20 +1,21 @@
 """The demo workspace: the seed's four case studies as projects, with their people.
 
 Passwords are random and printed once; running the demo again gives everyone a new one.
-Later parts of Zveno add their own data through ``EXTENSIONS``.
+Each app adds its part of the story in its own ``demo`` module, called from ``load``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from zveno.playbooks import services as playbook_services
+from zveno.team import demo as team_demo
 from zveno.workspaces import services as ws
 from zveno.workspaces.models import GoalType, Niche, Project, Workspace
 from zveno.workspaces.roles import JobRole as R
@@ -73,7 +74,10 @@ def _projects(today: dt.date) -> list[dict]:
                 "мысли по рынку, свежие данные, — но эксперт в работу не включилась. "
                 "Соцсети стали «Википедией»: статьи есть, личности нет, клиенты не пришли."
             ),
-            "team": {"demo": ([R.SMM], 20), "olga": ([R.EXPERT], 2)},
+            "team": {"demo": ([R.SMM], 30), "olga": ([R.EXPERT], 2)},
+            "playbook": "real_estate",
+            "networks": ["telegram", "instagram", "vk"],
+            "cadence": "low",
         },
         {
             "slug": "realtor-kazan",
@@ -88,7 +92,10 @@ def _projects(today: dt.date) -> list[dict]:
                 "Соцсети стали инструментом привлечения клиентов, охваты и вовлечённость "
                 "выросли в несколько раз."
             ),
-            "team": {"demo": ([R.SMM], 15), "marina": ([R.EXPERT], 4)},
+            "team": {"demo": ([R.SMM], 30), "marina": ([R.EXPERT], 4)},
+            "playbook": "real_estate",
+            "networks": ["telegram", "instagram"],
+            "cadence": "low",
         },
         {
             "slug": "course-launch",
@@ -106,13 +113,48 @@ def _projects(today: dt.date) -> list[dict]:
             ),
             "team": {
                 "demo": ([R.SMM], 40),
-                "viktoria": ([R.EXPERT], 5),
+                "viktoria": ([R.EXPERT], 24),
                 "dmitry": ([R.PRODUCER], 30),
-                "elena": ([R.COPYWRITER], 25),
-                "alina": ([R.STORIES_MAKER], 20),
-                "maxim": ([R.REELS_MAKER], 20),
+                "elena": ([R.COPYWRITER], 40),
+                "alina": ([R.STORIES_MAKER], 30),
+                "maxim": ([R.REELS_MAKER], 30),
                 "igor": ([R.SALES], 40),
             },
+            "playbook": "info_product",
+            "networks": ["telegram", "instagram", "vk", "youtube", "dzen", "email", "website"],
+            "cadence": "medium",
+        },
+        {
+            "slug": "course-launch-solo",
+            "name": "Запуск курса: первый заход — одна на всё",
+            "niche": Niche.INFO_PRODUCT,
+            "goal_type": GoalType.LAUNCH_SALES,
+            "start_date": today - dt.timedelta(days=14),
+            "end_date": today + dt.timedelta(days=45),
+            "description": (
+                "Кейс 3, первый заход. SMM-специалист одна: контент, дизайн, сторис, посты, "
+                "прогревы, продажи в комментариях и переписках; больше шести соцсетей ежедневно. "
+                "Она сразу предупредила, что для запуска нужна команда из 3–5 человек, — команду "
+                "не собрали. Результаты были, но потенциал проекта остался нереализованным."
+            ),
+            "team": {
+                "demo": (
+                    [
+                        R.SMM,
+                        R.COPYWRITER,
+                        R.DESIGNER,
+                        R.STORIES_MAKER,
+                        R.REELS_MAKER,
+                        R.VIDEO_EDITOR,
+                        R.SALES,
+                    ],
+                    40,
+                ),
+                "viktoria": ([R.EXPERT], 5),
+            },
+            "playbook": "info_product",
+            "networks": ["telegram", "instagram", "vk", "youtube", "dzen", "email", "website"],
+            "cadence": "medium",
         },
         {
             "slug": "sofa-shop",
@@ -129,12 +171,11 @@ def _projects(today: dt.date) -> list[dict]:
                 "demo": ([R.SMM, R.COPYWRITER, R.DESIGNER, R.VIDEO_EDITOR, R.REELS_MAKER], 30),
                 "sergey": ([R.EXPERT], 2),
             },
+            "playbook": "ecommerce",
+            "networks": ["instagram", "vk", "telegram", "website"],
+            "cadence": "medium",
         },
     ]
-
-
-# Later apps append callables (workspace, users) -> None to add their demo data.
-EXTENSIONS: list[Callable[[Workspace, dict], None]] = []
 
 
 @transaction.atomic
@@ -161,13 +202,17 @@ def load() -> list[Login]:
     today = timezone.localdate()
     for spec in _projects(today):
         team = spec.pop("team")
-        project = ws.create_project(owner, workspace, my_roles=team["demo"][0], **spec)
+        playbook = spec.pop("playbook")
+        project = playbook_services.start_project(
+            owner, workspace, my_roles=team["demo"][0], **spec
+        )
         project.memberships.filter(user=owner).update(capacity_hours=team["demo"][1])
         for username, (roles, hours) in team.items():
             if username != "demo":
                 ws.add_member(owner, project, users[username], roles, hours)
-    for extend in EXTENSIONS:
-        extend(workspace, users)
+        # The playbook is chosen once the whole team is there, so the matrix fits the team.
+        playbook_services.choose_playbook(owner, project, playbook, spec["cadence"])
+    team_demo.load(workspace, users, today)
     return logins
 
 

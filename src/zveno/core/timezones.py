@@ -39,3 +39,16 @@ def timezone_choices() -> list[tuple[str, str]]:
 
 def is_valid_timezone(name: str) -> bool:
     return name in zoneinfo.available_timezones() or name == "UTC"
+
+
+def today_in(tz_name: str):
+    """Today's date in a time zone (a project's), falling back to the server's."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    try:
+        zone = zoneinfo.ZoneInfo(tz_name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return timezone.localdate()
+    return dt.datetime.now(zone).date()

@@ -30,7 +30,11 @@ def as_playbook(custom: CustomPlaybook) -> Playbook:
 def available(workspaces) -> list[Available]:
     """Built-in playbooks first, then the custom ones of the given workspaces."""
     found = [Available(key, pb, None) for key, pb in loader.load_builtin().items()]
-    customs = CustomPlaybook.objects.filter(workspace__in=list(workspaces)).order_by("key")
+    customs = (
+        CustomPlaybook.objects.filter(workspace__in=list(workspaces))
+        .select_related("workspace")
+        .order_by("key")
+    )
     found += [Available(c.key, as_playbook(c), c) for c in customs]
     return found
 

@@ -57,7 +57,9 @@ def set_cadence(actor, project: Project, cadence: str) -> ProjectPlaybook:
     access.require(actor, project, Capability.MANAGE_PROJECT)
     if cadence not in Cadence.values:
         raise ValidationError({"cadence": _("Choose low, medium or high.")})
-    chosen = ProjectPlaybook.objects.select_for_update().get(project=project)
+    chosen = ProjectPlaybook.objects.select_for_update().filter(project=project).first()
+    if chosen is None:
+        raise ValidationError({"cadence": _("Choose a playbook for the project first.")})
     chosen.cadence = cadence
     chosen.save(update_fields=["cadence"])
     return chosen
@@ -66,8 +68,11 @@ def set_cadence(actor, project: Project, cadence: str) -> ProjectPlaybook:
 # --- the workspace's own playbooks -------------------------------------------------------------
 
 
+RESERVED_KEYS = {"import"}  # an address of the playbooks pages
+
+
 def _check_key(workspace: Workspace, key: str, exclude: int | None = None) -> None:
-    if key in loader.BUILTIN_KEYS:
+    if key in loader.BUILTIN_KEYS or key in RESERVED_KEYS:
         raise ValidationError({"key": _("This key belongs to a built-in playbook.")})
     clash = CustomPlaybook.objects.filter(workspace=workspace, key=key)
     if exclude is not None:
@@ -123,9 +128,12 @@ def save_playbook(actor, custom: CustomPlaybook, document: dict) -> CustomPlaybo
 
 @transaction.atomic
 def import_playbook(
-    actor, workspace: Workspace, text: str, source: str = "upload"
+    actor, workspace: Workspace, text: str, source: str = "upload", replace: bool = False
 ) -> CustomPlaybook:
-    """Imports a playbook file (YAML, the export format); a malformed file saves nothing."""
+    """Imports a playbook file (YAML, the export format); a malformed file saves nothing.
+
+    A playbook of the workspace with the same key is replaced only when asked to.
+    """
     access.require_workspace(actor, workspace, Capability.WORKSPACE_MANAGE)
     try:
         playbook = loader.load_text(text, source=source)
@@ -133,6 +141,8 @@ def import_playbook(
         raise playbook_errors(exc) from None
     existing = CustomPlaybook.objects.filter(workspace=workspace, key=playbook.key).first()
     if existing is not None:
+        if not replace:
+            raise ValidationError({"key": _("The workspace already has a playbook with this key.")})
         return save_playbook(actor, existing, playbook.to_dict())
     _check_key(workspace, playbook.key)
     return CustomPlaybook.objects.create(
@@ -153,10 +163,12 @@ def start_project(
     from zveno.publishing import services as publishing_services
     from zveno.workspaces import services as workspace_services
 
-    if playbook and selectors.resolve(workspace, playbook) is None:
+    found = selectors.resolve(workspace, playbook) if playbook else None
+    if playbook and found is None:
         raise ValidationError({"playbook": _("Unknown playbook: %(key)s") % {"key": playbook}})
-    if playbook and "niche" not in fields:
-        fields["niche"] = playbook if playbook in loader.BUILTIN_KEYS else "other"
+    if found is not None:
+        fields.setdefault("niche", playbook if playbook in loader.BUILTIN_KEYS else "other")
+        fields.setdefault("goal_type", found.playbook.goal_type)
     project = workspace_services.create_project(actor, workspace, my_roles=my_roles, **fields)
     publishing_services.set_networks(actor, project, list(networks))
     if playbook:

@@ -218,7 +218,7 @@ class HealthSettings(models.Model):
         _("job roles of one person that raise H5"), default=4
     )  # this many or more
     max_responsible_areas = models.PositiveSmallIntegerField(
-        _("areas one person may be Responsible for"), default=6
+        _("areas one person may be Responsible for"), default=10
     )  # more than this raises H5
     overload_percent = models.PositiveSmallIntegerField(
         _("load counted as overload, %"), default=100

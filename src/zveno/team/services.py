@@ -47,8 +47,8 @@ def build_from_playbook(project: Project, playbook, language: str = "ru") -> Non
         areas[spec.code] = Area.objects.create(
             project=project,
             code=spec.code,
-            name_ru=spec.name.ru,
-            name_en=spec.name.en,
+            name_ru=_fit(spec.name.ru, 160),
+            name_en=_fit(spec.name.en, 160),
             description_ru=spec.description.ru,
             description_en=spec.description.en,
             order=order,
@@ -61,7 +61,7 @@ def build_from_playbook(project: Project, playbook, language: str = "ru") -> Non
         stage = Stage.objects.create(
             project=project,
             code=spec.code,
-            name=spec.name.get(language),
+            name=_fit(spec.name.get(language), 200),
             purpose=spec.purpose.get(language),
             area=area,
             start_date=start,
@@ -75,7 +75,7 @@ def build_from_playbook(project: Project, playbook, language: str = "ru") -> Non
                 project=project,
                 stage=stage,
                 area=area,
-                title=item.get(language),
+                title=_fit(item.get(language), 300),
                 assignee=owner,
                 due_date=end,
                 estimate_hours=DEFAULT_TASK_HOURS,
@@ -84,6 +84,11 @@ def build_from_playbook(project: Project, playbook, language: str = "ru") -> Non
             for position, item in enumerate(spec.checklist)
         )
         start = end + dt.timedelta(days=1)
+
+
+def _fit(text: str, limit: int) -> str:
+    """A custom playbook's text may be longer than a column; keep it whole where it fits."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def regenerate_matrix(project: Project, playbook) -> None:
@@ -132,7 +137,11 @@ def responsible_for(area: Area | None) -> ProjectMembership | None:
 
 
 def member_joined(membership: ProjectMembership) -> None:
-    """A newcomer gets the playbook's default letters for their roles in every area."""
+    """A newcomer gets the playbook's default letters for their roles in every area.
+
+    Where the SMM was standing in for a missing role (a fallback cell), the newcomer takes the
+    letter over, so the area keeps exactly one Accountable.
+    """
     playbook_row = getattr(membership.project, "playbook", None)
     if playbook_row is None:
         return
@@ -143,11 +152,26 @@ def member_joined(membership: ProjectMembership) -> None:
         except KeyError:
             continue
         letters = matrix.default_letters(raci, membership.roles)
-        if letters:
-            Assignment.objects.update_or_create(
-                area=area, membership=membership, defaults={"letters": letters}
-            )
+        if not letters:
+            continue
+        Assignment.objects.update_or_create(
+            area=area, membership=membership, defaults={"letters": letters, "fallback": False}
+        )
+        _release_fallback(area, membership, letters)
     sync_agreement(membership.project, None)
+
+
+def _release_fallback(area: Area, newcomer: ProjectMembership, letters: str) -> None:
+    for cell in area.assignments.filter(fallback=True).exclude(membership=newcomer):
+        kept = normalise_letters("".join(x for x in cell.letters if x not in letters or x in "CI"))
+        if kept == cell.letters:
+            continue
+        if kept:
+            cell.letters = kept
+            cell.fallback = False
+            cell.save(update_fields=["letters", "fallback"])
+        else:
+            cell.delete()
 
 
 # --- the matrix and its agreement ------------------------------------------------------------
@@ -231,10 +255,13 @@ def snapshot(project: Project) -> dict:
     }
 
 
+@transaction.atomic
 def sync_agreement(project: Project, actor, note: str | None = None) -> Agreement | None:
     """The newest version follows the matrix while nobody has accepted it; then N+1 starts."""
     if not project.areas.exists():
         return None
+    # One writer at a time per project, so two edits never both start version N+1.
+    Project.objects.select_for_update().filter(pk=project.pk).first()
     current = snapshot(project)
     latest = project.agreements.order_by("-version").first()
     if latest is not None and latest.snapshot == current and note is None:
@@ -269,6 +296,8 @@ def accept_agreement(actor, agreement: Agreement) -> AgreementAcceptance:
     """A team member accepts the newest version; the time stamp is the record."""
     project = agreement.project
     access.require(actor, project, Capability.VIEW_PROJECT)
+    Project.objects.select_for_update().filter(pk=project.pk).first()  # serialises with edits
+    agreement.refresh_from_db()
     latest = project.agreements.order_by("-version").first()
     if latest is None or latest.pk != agreement.pk:
         raise ValidationError(_("Only the newest version can be accepted."))
@@ -361,14 +390,20 @@ def create_task(actor, project: Project, **fields) -> Task:
 
 
 def may_work_on(actor, task: Task) -> bool:
-    """Managers change any task; the assignee moves and ticks their own."""
+    """Managers change any task; the assignee moves and ticks their own (for showing buttons)."""
     granted = access.require(actor, task.project, Capability.VIEW_PROJECT)
-    own = (
-        task.assignee_id is not None
-        and granted.membership is not None
-        and (task.assignee_id == granted.membership.pk)
-    )
-    return own or granted.can(Capability.MANAGE_PROJECT)
+    return _own(granted, task) or granted.can(Capability.MANAGE_PROJECT)
+
+
+def _own(granted, task: Task) -> bool:
+    return granted.membership is not None and task.assignee_id == granted.membership.pk
+
+
+def require_work_on(actor, task: Task) -> None:
+    """The assignee may work on their task; anyone else needs to manage the project."""
+    granted = access.require(actor, task.project, Capability.VIEW_PROJECT)
+    if not _own(granted, task):
+        access.require(actor, task.project, Capability.MANAGE_PROJECT)
 
 
 @transaction.atomic
@@ -376,10 +411,8 @@ def update_task(actor, task: Task, **fields) -> Task:
     """Managers change anything; the assignee may change only the status of their task."""
     granted = access.require(actor, task.project, Capability.VIEW_PROJECT)
     changes = {k: v for k, v in fields.items() if k in TASK_FIELDS}
-    if not granted.can(Capability.MANAGE_PROJECT) and (
-        not may_work_on(actor, task) or set(changes) - {"status"}
-    ):
-        raise PermissionDenied
+    if not _own(granted, task) or set(changes) - {"status"}:
+        access.require(actor, task.project, Capability.MANAGE_PROJECT)
     data = {name: getattr(task, name) for name in TASK_FIELDS}
     data.update(changes)
     _check_task(task.project, data)
@@ -396,8 +429,7 @@ def update_task(actor, task: Task, **fields) -> Task:
 
 @transaction.atomic
 def add_checklist_item(actor, task: Task, text: str) -> ChecklistItem:
-    if not may_work_on(actor, task):
-        raise PermissionDenied
+    require_work_on(actor, task)
     text = (text or "").strip()
     if not text:
         raise ValidationError({"text": _("Write what needs to be done.")})
@@ -408,8 +440,7 @@ def add_checklist_item(actor, task: Task, text: str) -> ChecklistItem:
 @transaction.atomic
 def tick(actor, item: ChecklistItem, done: bool) -> ChecklistItem:
     """Only the person responsible for the task (or a manager) ticks its checklist."""
-    if not may_work_on(actor, item.task):
-        raise PermissionDenied
+    require_work_on(actor, item.task)
     item.done = done
     item.done_by = actor if done else None
     item.done_at = timezone.now() if done else None

@@ -10,6 +10,9 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 
 from zveno.accounts import services as account_services
+from zveno.playbooks import services as playbook_services
+from zveno.playbooks.models import Cadence, ProjectPlaybook
+from zveno.publishing.models import Network
 from zveno.workspaces import access, selectors, services
 from zveno.workspaces.models import (
     GoalType,
@@ -44,6 +47,9 @@ class ProjectOut(Schema):
     created_at: dt.datetime
     updated_at: dt.datetime
     capabilities: list[str] = Field(description="What the caller may do in this project.")
+    playbook: str | None = Field(description="Key of the playbook the project follows.")
+    cadence: str | None
+    networks: list[str] = Field(description="Networks of the project's active channels.")
 
 
 class ProjectIn(Schema):
@@ -60,6 +66,11 @@ class ProjectIn(Schema):
     status: ProjectStatus = ProjectStatus.ACTIVE
     description: str = ""
     my_roles: list[JobRole] | None = Field(None, description="Your roles in it; SMM by default.")
+    playbook: str | None = Field(
+        None, description="A playbook key: stages, tasks, the matrix and draft goals are built."
+    )
+    cadence: Cadence = Cadence.MEDIUM
+    networks: list[Network] = Field(default_factory=list, description="A channel on each.")
 
 
 class ProjectPatch(Schema):
@@ -123,11 +134,17 @@ class MemberPatch(Schema):
 
 def _project_out(user, project: Project) -> dict:
     data = {name: getattr(project, name) for name in services.PROJECT_FIELDS}
+    chosen = ProjectPlaybook.objects.filter(project=project).first()
     data.update(
         workspace=project.workspace.slug,
         created_at=project.created_at,
         updated_at=project.updated_at,
         capabilities=sorted(access.capabilities(user, project)),
+        playbook=chosen.key if chosen else None,
+        cadence=chosen.cadence if chosen else None,
+        networks=sorted(
+            set(project.channels.filter(is_active=True).values_list("network", flat=True))
+        ),
     )
     return data
 
@@ -176,7 +193,11 @@ def create_project(request, payload: ProjectIn):
             )
         workspace = mine[0]
     fields = payload.dict(exclude={"workspace", "my_roles"}, exclude_none=True)
-    project = services.create_project(user, workspace, my_roles=payload.my_roles, **fields)
+    fields["networks"] = [str(n) for n in fields.get("networks", [])]
+    for name in ("niche", "goal_type"):
+        if name not in payload.model_fields_set:
+            fields.pop(name, None)  # the playbook's own niche and goal win over the defaults
+    project = playbook_services.start_project(user, workspace, my_roles=payload.my_roles, **fields)
     return Status(201, _project_out(user, project))
 
 

@@ -42,6 +42,48 @@ class ProjectForm(forms.Form):
         self.fields["timezone"].initial = settings.TIME_ZONE
 
 
+class NewProjectForm(ProjectForm):
+    """Creating a project: also its playbook, its networks and the cadence."""
+
+    playbook = forms.ChoiceField(
+        label=_("Playbook"),
+        required=False,
+        help_text=_("Stages, tasks, the responsibility matrix and draft goals are built from it."),
+    )
+    networks = forms.MultipleChoiceField(
+        label=_("Networks"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    cadence = forms.ChoiceField(label=_("Cadence"), required=False)
+    my_roles = forms.MultipleChoiceField(
+        label=_("Your roles in the project"),
+        choices=JobRole.choices,
+        initial=[JobRole.SMM],
+        required=False,
+        help_text=_("SMM specialist if none is ticked."),
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    field_order = ["name", "playbook", "networks", "cadence", "my_roles"]
+
+    def __init__(self, *args, playbooks=(), language="ru", **kwargs):
+        from zveno.playbooks.models import Cadence
+        from zveno.publishing.models import Network
+
+        super().__init__(*args, **kwargs)
+        self.fields["playbook"].choices = [("", _("No playbook for now"))] + [
+            (item.key, item.playbook.name.get(language)) for item in playbooks
+        ]
+        self.fields["networks"].choices = Network.choices
+        self.fields["cadence"].choices = Cadence.choices
+        self.fields["cadence"].initial = Cadence.MEDIUM
+        self.order_fields(self.field_order)
+
+    def clean_cadence(self) -> str:
+        from zveno.playbooks.models import Cadence
+
+        return self.cleaned_data.get("cadence") or Cadence.MEDIUM
+
+
 class RolesField(forms.MultipleChoiceField):
     widget = forms.CheckboxSelectMultiple
 

@@ -12,8 +12,16 @@ from django.views.decorators.http import require_POST
 
 from zveno.accounts import services as account_services
 from zveno.core.forms import apply_errors
+from zveno.playbooks import selectors as playbook_selectors
+from zveno.playbooks import services as playbook_services
 from zveno.workspaces import access, selectors, services
-from zveno.workspaces.forms import InviteForm, MemberForm, ProjectForm, WorkspaceInviteForm
+from zveno.workspaces.forms import (
+    InviteForm,
+    MemberForm,
+    NewProjectForm,
+    ProjectForm,
+    WorkspaceInviteForm,
+)
 from zveno.workspaces.roles import Capability
 
 
@@ -83,10 +91,11 @@ def _invitation_context(request, pending) -> dict:
 @access.member_required
 def project_create(request, ws: str):
     workspace = access.workspace_for(request.user, ws, need=Capability.WORKSPACE_CREATE_PROJECT)
-    form = ProjectForm(request.POST or None)
+    offered = playbook_selectors.available([workspace])
+    form = NewProjectForm(request.POST or None, playbooks=offered, language=request.LANGUAGE_CODE)
     if request.method == "POST" and form.is_valid():
         try:
-            project = services.create_project(request.user, workspace, **form.cleaned_data)
+            project = playbook_services.start_project(request.user, workspace, **form.cleaned_data)
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
@@ -97,6 +106,9 @@ def project_create(request, ws: str):
 
 @access.member_required
 def project(request, slug: str):
+    """The project's dashboard: health findings, the stage timeline, the load heat map."""
+    from zveno.team import dashboard
+
     project = access.project_for(request.user, slug)
     granted = access.access_to(request.user, project)
     context = {
@@ -104,6 +116,7 @@ def project(request, slug: str):
         "granted": granted,
         "team": selectors.team(project),
         "tab": "overview",
+        **dashboard.context(project, granted),
     }
     return render(request, "workspaces/project.html", context)
 

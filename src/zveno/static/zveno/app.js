@@ -32,6 +32,11 @@
       document.body.classList.toggle("nav-open");
     }
   });
+  document.addEventListener("change", function (event) {
+    if (event.target.hasAttribute("data-autosubmit") && event.target.form) {
+      event.target.form.submit();
+    }
+  });
   document.addEventListener("submit", function (event) {
     var question = event.target.getAttribute("data-confirm");
     if (question && !window.confirm(question)) {

@@ -1,0 +1,667 @@
+"""Weekly load per team member, and the team a project's scope needs. Reads only, no writes.
+
+Load = planned work in a week against the member's capacity, in percent. Planned work is a list of
+``Demand`` rows (who, which role, which week, how many hours, where from), produced by the
+functions in ``DEMAND_SOURCES``:
+
+* ``cadence_demand`` — until a content plan exists, the playbook's cadence stands in for it: each
+  active channel publishes the playbook's formats for its network (units a week at the medium
+  cadence, scaled by ``CADENCE_FACTOR``), or its own ``Channel.cadence`` when set (already units a
+  week, so not scaled). Each unit costs ``effort[format][role]`` hours. A role's hours go to the
+  members who hold the role, split equally; a role nobody holds falls to the SMM (else the
+  producer) and is reported as uncovered — the seed's lesson: the SMM ends up doing it. Expert
+  hours go to the expert members; without one they are reported as missing expert input. A network
+  the playbook does not plan adds nothing and is reported. Only weeks that overlap the project's
+  dates carry cadence demand, and only while the project is active (a paused one publishes
+  nothing).
+* ``task_demand`` — each open task's estimate goes to its assignee, spread evenly over the weeks
+  from max(today, stage start) to the due date (the stage's end when the task has none); overdue
+  and undated tasks count in the current week.
+
+The content plan's seam
+-----------------------
+When content items arrive, the content app plugs in without changes here:
+
+1. it appends ``content_demand(project, weeks)`` to ``DEMAND_SOURCES``: planned items turned into
+   ``Demand`` rows for the members assigned to each workflow step (source "content:<id>/<step>");
+2. it appends a coverage provider to ``PLAN_COVERAGE``: ``(project, weeks) -> set of
+   (channel id, week Monday)`` that the content plan already covers. ``cadence_demand`` leaves those
+   pairs out, so planned items replace the cadence estimate instead of adding to it, and the weeks
+   the plan does not reach yet keep the estimate.
+
+Queries: ``project_load`` and ``recommendation`` read the playbook, the channels and the team once
+(``shared_reads``), plus the workspace's thresholds and the open tasks — a handful regardless of
+the team's size.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+import math
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from django.utils.translation import get_language
+
+from zveno.core.timezones import today_in
+from zveno.playbooks.models import CADENCE_FACTOR, Cadence, ProjectPlaybook
+from zveno.playbooks.schema import Playbook
+from zveno.publishing.models import Channel, Network
+from zveno.team import matrix
+from zveno.team.health_settings import settings_for
+from zveno.team.models import Task, TaskStatus
+from zveno.workspaces.models import Project, ProjectMembership, ProjectStatus
+from zveno.workspaces.roles import JobRole
+
+EXPERT = JobRole.EXPERT.value
+FTE_HOURS = 40  # one full-time person a week
+TASK_ROLE = ""  # tasks are not tied to a job role
+# Internal chats are where the team talks, not a network the audience reads.
+NOT_PUBLISHING = frozenset({Network.CHAT.value})
+
+
+@dataclass(frozen=True)
+class Demand:
+    """Hours of work for one member (None: nobody) in one role in one week, and where from."""
+
+    membership_id: int | None
+    role: str
+    week: dt.date  # a Monday
+    hours: float
+    source: str  # "cadence:telegram/post", "task:42", later "content:17/copy"
+    fallback: bool = False  # nobody holds ``role``: given to the SMM (or nobody, if none)
+
+
+# --- what the sources read --------------------------------------------------------------------
+
+
+@dataclass
+class Facts:
+    """The project's playbook, channels and team as one read, shared by sources and rules."""
+
+    project: Project
+    playbook: Playbook | None
+    cadence: str
+    channels: list[Channel]
+    members: list[ProjectMembership]
+    today: dt.date
+
+    @property
+    def staff(self) -> list[ProjectMembership]:
+        """Members who hold a role other than the expert's (the client is not staff)."""
+        return [m for m in self.members if any(role != EXPERT for role in m.roles)]
+
+    def holders(self, role: str) -> list[ProjectMembership]:
+        return [m for m in self.members if role in m.roles]
+
+    @property
+    def fallback_taker(self) -> ProjectMembership | None:
+        for role in matrix.FALLBACK_ROLES:
+            for member in self.members:
+                if role in member.roles:
+                    return member
+        return None
+
+
+_shared: contextvars.ContextVar[dict[int, Facts] | None] = contextvars.ContextVar(
+    "zveno_workload_facts", default=None
+)
+
+
+def _load_facts(project: Project) -> Facts:
+    row = ProjectPlaybook.objects.filter(project_id=project.pk).first()
+    channels = list(Channel.objects.filter(project_id=project.pk, is_active=True).order_by("pk"))
+    members = list(
+        ProjectMembership.objects.filter(project_id=project.pk)
+        .select_related("user")
+        .order_by("joined_at", "pk")
+    )
+    return Facts(
+        project=project,
+        playbook=row.playbook if row is not None else None,
+        cadence=row.cadence if row is not None else Cadence.MEDIUM,
+        channels=channels,
+        members=members,
+        today=today_in(project.timezone),
+    )
+
+
+def facts(project: Project) -> Facts:
+    """The shared read when inside ``shared_reads``, else a fresh one."""
+    cache = _shared.get()
+    if cache is not None and project.pk in cache:
+        return cache[project.pk]
+    return _load_facts(project)
+
+
+@contextmanager
+def shared_reads(project: Project) -> Iterator[Facts]:
+    """Within the block, every source and rule reads the playbook, channels and team once."""
+    cache = _shared.get()
+    if cache is not None and project.pk in cache:
+        yield cache[project.pk]
+        return
+    token = None
+    if cache is None:
+        cache = {}
+        token = _shared.set(cache)
+    cache[project.pk] = _load_facts(project)
+    try:
+        yield cache[project.pk]
+    finally:
+        cache.pop(project.pk, None)
+        if token is not None:
+            _shared.reset(token)
+
+
+# --- weeks ------------------------------------------------------------------------------------
+
+
+def monday(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+def week_list(start: dt.date, weeks: int) -> list[dt.date]:
+    first = monday(start)
+    return [first + dt.timedelta(weeks=i) for i in range(weeks)]
+
+
+def _in_project(project: Project, week: dt.date) -> bool:
+    week_end = week + dt.timedelta(days=6)
+    if week_end < project.start_date:
+        return False
+    return project.end_date is None or week <= project.end_date
+
+
+# --- the cadence ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChannelPlan:
+    """What one channel publishes a week, and the hours each role spends on it."""
+
+    channel_id: int
+    network: str
+    units: Mapping[str, float]  # format -> units a week
+    hours: Mapping[str, Mapping[str, float]]  # format -> role -> hours a week
+    own_cadence: bool  # the channel's own cadence replaced the playbook's
+    planned: bool  # False: the playbook plans nothing for this network
+
+    def role_hours(self) -> dict[str, float]:
+        totals: dict[str, float] = defaultdict(float)
+        for per_role in self.hours.values():
+            for role, hours in per_role.items():
+                totals[role] += hours
+        return dict(totals)
+
+
+def _units(value) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if value > 0 else None
+
+
+def channel_plans(f: Facts) -> list[ChannelPlan]:
+    """Each active channel's weekly units and hours at the project's cadence."""
+    if f.playbook is None:
+        return []
+    by_network = {plan.network: plan.formats for plan in f.playbook.networks}
+    factor = CADENCE_FACTOR.get(f.cadence, 1.0)
+    plans = []
+    for channel in f.channels:
+        if channel.network in NOT_PUBLISHING:
+            continue
+        own = isinstance(channel.cadence, dict) and bool(channel.cadence)
+        if own:
+            raw, scale = channel.cadence, 1.0
+        else:
+            raw, scale = by_network.get(channel.network, {}), factor
+        units = {fmt: n * scale for fmt, value in raw.items() if (n := _units(value)) is not None}
+        hours = {
+            fmt: {role: count * per_unit for role, per_unit in f.playbook.effort[fmt].items()}
+            for fmt, count in units.items()
+            if fmt in f.playbook.effort
+        }
+        planned = own or channel.network in by_network
+        plans.append(ChannelPlan(channel.pk, channel.network, units, hours, own, planned))
+    return plans
+
+
+def _allocate(f: Facts, role: str, hours: float, week: dt.date, source: str) -> Iterator[Demand]:
+    holders = f.holders(role)
+    if holders:
+        share = hours / len(holders)
+        for member in holders:
+            yield Demand(member.pk, role, week, share, source)
+    elif role == EXPERT:
+        yield Demand(None, role, week, hours, source)  # missing expert input
+    else:
+        taker = f.fallback_taker
+        yield Demand(taker.pk if taker else None, role, week, hours, source, fallback=True)
+
+
+# (project, weeks) -> {(channel id, week)} the content plan covers; filled by the content app.
+PLAN_COVERAGE: list[Callable[[Project, list[dt.date]], Iterable[tuple[int, dt.date]]]] = []
+
+
+def covered_weeks(project: Project, weeks: list[dt.date]) -> set[tuple[int, dt.date]]:
+    """(channel id, week) pairs where planned content items replace the cadence estimate."""
+    covered: set[tuple[int, dt.date]] = set()
+    for provider in PLAN_COVERAGE:
+        covered.update(provider(project, weeks))
+    return covered
+
+
+def cadence_demand(project: Project, weeks: list[dt.date]) -> Iterator[Demand]:
+    f = facts(project)
+    plans = channel_plans(f)
+    if not plans or project.status != ProjectStatus.ACTIVE:
+        return
+    covered = covered_weeks(project, weeks)
+    active = [week for week in weeks if _in_project(project, week)]
+    for plan in plans:
+        for week in active:
+            if (plan.channel_id, week) in covered:
+                continue
+            for fmt, per_role in plan.hours.items():
+                source = f"cadence:{plan.network}/{fmt}"
+                for role, hours in per_role.items():
+                    yield from _allocate(f, role, hours, week, source)
+
+
+# --- tasks ------------------------------------------------------------------------------------
+
+
+def _task_weeks(task: Task, today: dt.date) -> list[dt.date]:
+    due = task.due_date or (task.stage.end_date if task.stage else None)
+    if due is None or due < today:
+        return [monday(today)]
+    begin = max(today, task.stage.start_date if task.stage else today)
+    begin = min(begin, due)
+    first, last = monday(begin), monday(due)
+    return [first + dt.timedelta(weeks=i) for i in range((last - first).days // 7 + 1)]
+
+
+def task_demand(project: Project, weeks: list[dt.date]) -> Iterator[Demand]:
+    today = facts(project).today
+    wanted = set(weeks)
+    tasks = (
+        Task.objects.filter(project_id=project.pk, estimate_hours__gt=0)
+        .exclude(status=TaskStatus.DONE)
+        .select_related("stage")
+        .only("pk", "assignee_id", "due_date", "estimate_hours", "stage__start_date",
+              "stage__end_date")
+    )  # fmt: skip
+    for task in tasks:
+        spread = _task_weeks(task, today)
+        share = float(task.estimate_hours) / len(spread)
+        for week in spread:
+            if week in wanted:
+                yield Demand(task.assignee_id, TASK_ROLE, week, share, f"task:{task.pk}")
+
+
+DEMAND_SOURCES: list[Callable[[Project, list[dt.date]], Iterable[Demand]]] = [
+    cadence_demand,
+    task_demand,
+]
+
+
+# --- the load ---------------------------------------------------------------------------------
+
+
+def _percent(hours: float, capacity: float) -> int | None:
+    if capacity <= 0:
+        return None
+    return round(hours * 100 / capacity)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One member's load in one week."""
+
+    week: dt.date
+    hours: float
+    percent: int | None  # None: no capacity
+    over: bool
+
+    @property
+    def level(self) -> str:
+        """A CSS class for the heat map."""
+        if self.over:
+            return "crit" if self.percent is None or self.percent > 150 else "over"
+        if not self.hours:
+            return "l0"
+        if self.percent is None or self.percent >= 80:
+            return "l3"
+        return "l2" if self.percent >= 50 else "l1"
+
+
+@dataclass
+class MemberLoad:
+    """A member's planned hours and load over the weeks."""
+
+    membership: ProjectMembership
+    cells: list[Cell]
+    overloaded_weeks: int
+    fallback_roles: list[str] = field(default_factory=list)
+
+    @property
+    def membership_id(self) -> int:
+        return self.membership.pk
+
+    @property
+    def name(self) -> str:
+        return self.membership.user.display_name
+
+    @property
+    def roles(self) -> list[str]:
+        return list(self.membership.roles)
+
+    @property
+    def role_labels(self) -> list[str]:
+        return self.membership.role_labels
+
+    @property
+    def capacity_hours(self) -> float:
+        return float(self.membership.capacity_hours)
+
+    @property
+    def hours(self) -> list[float]:
+        return [cell.hours for cell in self.cells]
+
+    @property
+    def percent(self) -> list[int | None]:
+        return [cell.percent for cell in self.cells]
+
+    @property
+    def peak_percent(self) -> int | None:
+        known = [p for p in self.percent if p is not None]
+        if any(c.percent is None and c.hours for c in self.cells):
+            return None
+        return max(known, default=0)
+
+    @property
+    def is_expert_only(self) -> bool:
+        return set(self.membership.roles) == {EXPERT}
+
+
+@dataclass
+class RoleGap:
+    """Hours of a role nobody on the team holds, and who carries them instead."""
+
+    role: str
+    hours: list[float]
+    taken_by: str | None
+
+    @property
+    def total(self) -> float:
+        return round(sum(self.hours), 2)
+
+    @property
+    def label(self) -> str:
+        return str(dict(JobRole.choices).get(self.role, self.role))
+
+
+@dataclass
+class Workload:
+    """Members × weeks, with what nobody covers."""
+
+    weeks: list[dt.date]
+    threshold_percent: int
+    members: list[MemberLoad]
+    uncovered: list[RoleGap]
+    missing_expert_hours: list[float]
+    unassigned_task_hours: list[float]
+    unplanned_networks: list[str]
+    demands: list[Demand]
+
+    @property
+    def total_hours(self) -> list[float]:
+        return [round(sum(m.hours[i] for m in self.members), 2) for i in range(len(self.weeks))]
+
+    @property
+    def capacity_hours(self) -> float:
+        return sum(m.capacity_hours for m in self.members)
+
+    @property
+    def total_percent(self) -> list[int | None]:
+        return [_percent(hours, self.capacity_hours) for hours in self.total_hours]
+
+    @property
+    def missing_expert_total(self) -> float:
+        return round(sum(self.missing_expert_hours), 2)
+
+    @property
+    def unassigned_task_total(self) -> float:
+        return round(sum(self.unassigned_task_hours), 2)
+
+    @property
+    def network_labels(self) -> list[str]:
+        labels = dict(Network.choices)
+        return [str(labels.get(n, n)) for n in self.unplanned_networks]
+
+    @property
+    def overloaded(self) -> list[MemberLoad]:
+        return [m for m in self.members if m.overloaded_weeks]
+
+    def member(self, membership_id: int) -> MemberLoad | None:
+        return next((m for m in self.members if m.membership_id == membership_id), None)
+
+
+def _over(hours: float, capacity: float, threshold: int) -> bool:
+    if capacity <= 0:
+        return hours > 0
+    return hours * 100 > threshold * capacity
+
+
+def project_load(project: Project, weeks: int = 4, start: dt.date | None = None) -> Workload:
+    """Planned hours and load per member for ``weeks`` weeks from this week's Monday."""
+    threshold = settings_for(project.workspace_id).overload_percent
+    with shared_reads(project) as f:
+        week_days = week_list(start or f.today, weeks)
+        demands = [d for source in DEMAND_SOURCES for d in source(project, week_days)]
+        return _summarise(f, week_days, demands, threshold)
+
+
+def _summarise(f: Facts, weeks: list[dt.date], demands: list[Demand], threshold: int) -> Workload:
+    index = {week: i for i, week in enumerate(weeks)}
+    per_member: dict[int, list[float]] = {m.pk: [0.0] * len(weeks) for m in f.members}
+    uncovered: dict[str, list[float]] = {}
+    missing_expert = [0.0] * len(weeks)
+    unassigned = [0.0] * len(weeks)
+    for d in demands:
+        i = index.get(d.week)
+        if i is None:
+            continue
+        if d.membership_id in per_member:
+            per_member[d.membership_id][i] += d.hours
+        elif d.role == EXPERT:
+            missing_expert[i] += d.hours
+        elif d.role == TASK_ROLE:
+            unassigned[i] += d.hours
+        if d.fallback:
+            uncovered.setdefault(d.role, [0.0] * len(weeks))[i] += d.hours
+    taker = f.fallback_taker
+    members = []
+    for m in f.members:
+        capacity = float(m.capacity_hours)
+        cells = [
+            Cell(week, round(h, 2), _percent(h, capacity), _over(h, capacity, threshold))
+            for week, h in zip(weeks, per_member[m.pk], strict=True)
+        ]
+        mine = sorted(uncovered, key=_role_order) if taker is not None and taker.pk == m.pk else []
+        members.append(MemberLoad(m, cells, sum(c.over for c in cells), mine))
+    gaps = [
+        RoleGap(role, [round(h, 2) for h in hours], taker.user.display_name if taker else None)
+        for role, hours in sorted(uncovered.items(), key=lambda item: _role_order(item[0]))
+    ]
+    unplanned = sorted({p.network for p in channel_plans(f) if not p.planned})
+    return Workload(
+        weeks=weeks,
+        threshold_percent=threshold,
+        members=members,
+        uncovered=gaps,
+        missing_expert_hours=[round(h, 2) for h in missing_expert],
+        unassigned_task_hours=[round(h, 2) for h in unassigned],
+        unplanned_networks=unplanned,
+        demands=demands,
+    )
+
+
+def _role_order(role: str) -> int:
+    return JobRole.values.index(role) if role in JobRole.values else len(JobRole.values)
+
+
+# --- the recommended team ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoleNeed:
+    """One role: weekly hours at the cadence, people by hours, the playbook's advice, the team."""
+
+    role: str
+    hours: float
+    people_needed: int  # ceil(hours / FTE), at least 1 when there is work
+    recommended: int  # by the playbook's team for this scope
+    actual: int  # members who hold the role
+    gap: int  # recommended places no separate person fills
+
+    @property
+    def label(self) -> str:
+        return str(dict(JobRole.choices).get(self.role, self.role))
+
+
+@dataclass
+class Recommendation:
+    """The team a project's networks and cadence need, beside the team it has."""
+
+    networks: list[str]
+    cadence: str
+    rows: list[RoleNeed]
+    headcount: int  # "you need N people": the playbook's team for this scope
+    scope_roles: dict[str, int]
+    note: str
+    hours_total: float  # staff hours a week, the expert's excluded
+    people_by_hours: int  # ceil(hours_total / FTE)
+    expert_hours: float
+    team_size: int  # members with a role other than the expert's
+    missing_roles: list[str]  # recommended places no separate person fills
+    network_hours: dict[str, float]  # staff hours a week per network
+    staff_capacity: float
+
+    @property
+    def missing_labels(self) -> list[str]:
+        labels = dict(JobRole.choices)
+        return [str(labels.get(role, role)) for role in self.missing_roles]
+
+    @property
+    def network_labels(self) -> list[str]:
+        labels = dict(Network.choices)
+        return [str(labels.get(n, n)) for n in self.networks]
+
+    @property
+    def cadence_label(self) -> str:
+        return str(dict(Cadence.choices).get(self.cadence, self.cadence))
+
+    @property
+    def recommended_labels(self) -> list[str]:
+        labels = dict(JobRole.choices)
+        return [
+            f"{labels.get(role, role)} × {count}" if count > 1 else str(labels.get(role, role))
+            for role, count in self.scope_roles.items()
+        ]
+
+    @property
+    def sustainable_networks(self) -> int:
+        """How many networks, cheapest first, the team's capacity covers at this cadence."""
+        count, used = 0, 0.0
+        for hours in sorted(self.network_hours.values()):
+            if used + hours > self.staff_capacity + 1e-9:
+                break
+            used += hours
+            count += 1
+        return count
+
+
+def people_for(hours: float) -> int:
+    return max(1, math.ceil(round(hours, 6) / FTE_HOURS)) if hours > 0 else 0
+
+
+def _match(slots: list[str], staff: list[ProjectMembership]) -> list[str]:
+    """Recommended places no separate person can fill (a maximum matching, Kuhn's algorithm)."""
+    taken: dict[int, int] = {}  # member pk -> slot index
+
+    def place(slot: int, seen: set[int]) -> bool:
+        for member in staff:
+            if slots[slot] not in member.roles or member.pk in seen:
+                continue
+            seen.add(member.pk)
+            if member.pk not in taken or place(taken[member.pk], seen):
+                taken[member.pk] = slot
+                return True
+        return False
+
+    for slot in range(len(slots)):
+        place(slot, set())
+    filled = set(taken.values())
+    return [role for i, role in enumerate(slots) if i not in filled]
+
+
+def recommendation(project: Project) -> Recommendation:
+    """Hours per role a week at the project's cadence (the same plan as ``cadence_demand``, for
+    any one week), people per role by hours, the playbook's team for the number of distinct
+    networks of the active channels, the team it has, and the places nobody fills."""
+    with shared_reads(project) as f:
+        plans = channel_plans(f)
+        role_hours: dict[str, float] = defaultdict(float)
+        network_hours: dict[str, float] = defaultdict(float)
+        for plan in plans:
+            for role, hours in plan.role_hours().items():
+                role_hours[role] += hours
+                if role != EXPERT:
+                    network_hours[plan.network] += hours
+        networks = sorted(
+            {c.network for c in f.channels if c.network not in NOT_PUBLISHING},
+            key=Network.values.index,
+        )
+        scope = None
+        if f.playbook is not None and networks:
+            try:
+                scope = f.playbook.team_for(len(networks), f.cadence)
+            except LookupError:
+                scope = None
+        scope_roles = dict(scope.roles) if scope else {}
+        staff = f.staff
+        slots = [role for role in JobRole.values for _ in range(scope_roles.get(role, 0))]
+        missing = _match(slots, staff)
+        rows = []
+        for role in JobRole.values:
+            if role == EXPERT:
+                continue
+            hours = round(role_hours.get(role, 0.0), 2)
+            actual = len(f.holders(role))
+            recommended = scope_roles.get(role, 0)
+            if hours or recommended or actual:
+                need = RoleNeed(
+                    role, hours, people_for(hours), recommended, actual, missing.count(role)
+                )
+                rows.append(need)
+        staff_hours = sum(h for role, h in role_hours.items() if role != EXPERT)
+        return Recommendation(
+            networks=networks,
+            cadence=f.cadence,
+            rows=rows,
+            headcount=scope.headcount if scope else sum(r.people_needed for r in rows),
+            scope_roles=scope_roles,
+            note=scope.note.get(get_language() or "ru") if scope else "",
+            hours_total=round(staff_hours, 2),
+            people_by_hours=people_for(staff_hours),
+            expert_hours=round(role_hours.get(EXPERT, 0.0), 2),
+            team_size=len(staff),
+            missing_roles=missing,
+            network_hours={k: round(v, 2) for k, v in network_hours.items()},
+            staff_capacity=sum(float(m.capacity_hours) for m in staff),
+        )
