@@ -197,3 +197,20 @@ def test_new_member_gets_default_letters(world):
     membership = ws.add_member(owner, world.alpha, designer, [JobRole.DESIGNER], 10)
     playbook = loader.get_builtin("real_estate")
     assert cell(world.alpha, "visuals", membership) == playbook.area("visuals").raci["designer"]
+
+
+def test_networks_follow_the_project_settings_and_the_api(world, api, login):
+    client = login(world.users["smm"])
+    form = {
+        "name": world.alpha.name, "slug": "alpha", "niche": "real_estate", "goal_type": "leads",
+        "start_date": "2026-11-02", "timezone": "Europe/Moscow", "status": "active",
+        "networks": ["telegram", "vk"],
+    }  # fmt: skip
+    assert client.post("/p/alpha/settings/", form).status_code == 302
+    active = set(world.alpha.channels.filter(is_active=True).values_list("network", flat=True))
+    assert active == {"telegram", "vk"}
+    assert world.alpha.channels.filter(network="instagram", is_active=False).exists()  # paused
+    response = api(world, "smm").patch("/api/v1/projects/alpha", {"networks": ["instagram"]})
+    assert response.status_code == 200 and response.json()["networks"] == ["instagram"]
+    bad = api(world, "smm").patch("/api/v1/projects/alpha", {"networks": ["myspace"]})
+    assert bad.status_code == 422

@@ -35,6 +35,24 @@ def set_networks(actor, project: Project, networks: list[str]) -> list[Channel]:
 
 
 @transaction.atomic
+def sync_networks(actor, project: Project, networks: list[str]) -> None:
+    """Channels on exactly these networks are active; the others are paused, never deleted."""
+    access.require(actor, project, Capability.MANAGE_PROJECT)
+    wanted = set(networks)
+    unknown = wanted - set(Network.values)
+    if unknown:
+        raise ValidationError(
+            {
+                "networks": _("Unknown network: %(network)s")
+                % {"network": ", ".join(sorted(unknown))}
+            }
+        )
+    project.channels.filter(network__in=wanted, is_active=False).update(is_active=True)
+    project.channels.exclude(network__in=wanted).update(is_active=False)
+    set_networks(actor, project, [n for n in networks if n in wanted])
+
+
+@transaction.atomic
 def remove_channel(actor, channel: Channel) -> None:
     access.require(actor, channel.project, Capability.MANAGE_PROJECT)
     channel.delete()

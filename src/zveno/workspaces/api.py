@@ -6,12 +6,14 @@ import datetime as dt
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 
 from zveno.accounts import services as account_services
 from zveno.playbooks import services as playbook_services
 from zveno.playbooks.models import Cadence, ProjectPlaybook
+from zveno.publishing import services as publishing_services
 from zveno.publishing.models import Network
 from zveno.workspaces import access, selectors, services
 from zveno.workspaces.models import (
@@ -74,6 +76,7 @@ class ProjectIn(Schema):
 
 
 class ProjectPatch(Schema):
+    networks: list[Network] | None = Field(None, description="The active networks, all of them.")
     name: str | None = None
     slug: str | None = None
     niche: Niche | None = None
@@ -210,7 +213,11 @@ def get_project(request, slug: str):
 def patch_project(request, slug: str, payload: ProjectPatch):
     project = access.project_for(request.auth, slug, need=Capability.MANAGE_PROJECT)
     fields = payload.dict(exclude_unset=True)
-    project = services.update_project(request.auth, project, **fields)
+    networks = fields.pop("networks", None)
+    with transaction.atomic():
+        project = services.update_project(request.auth, project, **fields)
+        if networks is not None:
+            publishing_services.sync_networks(request.auth, project, [str(n) for n in networks])
     return _project_out(request.auth, project)
 
 

@@ -42,6 +42,20 @@ class ProjectForm(forms.Form):
         self.fields["timezone"].initial = settings.TIME_ZONE
 
 
+class NetworksField(forms.MultipleChoiceField):
+    widget = forms.CheckboxSelectMultiple
+
+    def __init__(self, **kwargs):
+        from zveno.publishing.models import Network
+
+        kwargs.setdefault("label", _("Networks"))
+        super().__init__(choices=Network.choices, required=False, **kwargs)
+
+
+class ProjectSettingsForm(ProjectForm):
+    networks = NetworksField(help_text=_("Workload and health count the active networks."))
+
+
 class NewProjectForm(ProjectForm):
     """Creating a project: also its playbook, its networks and the cadence."""
 
@@ -50,9 +64,7 @@ class NewProjectForm(ProjectForm):
         required=False,
         help_text=_("Stages, tasks, the responsibility matrix and draft goals are built from it."),
     )
-    networks = forms.MultipleChoiceField(
-        label=_("Networks"), required=False, widget=forms.CheckboxSelectMultiple
-    )
+    networks = NetworksField()
     cadence = forms.ChoiceField(label=_("Cadence"), required=False)
     my_roles = forms.MultipleChoiceField(
         label=_("Your roles in the project"),
@@ -67,13 +79,11 @@ class NewProjectForm(ProjectForm):
 
     def __init__(self, *args, playbooks=(), language="ru", **kwargs):
         from zveno.playbooks.models import Cadence
-        from zveno.publishing.models import Network
 
         super().__init__(*args, **kwargs)
         self.fields["playbook"].choices = [("", _("No playbook for now"))] + [
             (item.key, item.playbook.name.get(language)) for item in playbooks
         ]
-        self.fields["networks"].choices = Network.choices
         self.fields["cadence"].choices = Cadence.choices
         self.fields["cadence"].initial = Cadence.MEDIUM
         self.order_fields(self.field_order)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,12 +15,13 @@ from zveno.accounts import services as account_services
 from zveno.core.forms import apply_errors
 from zveno.playbooks import selectors as playbook_selectors
 from zveno.playbooks import services as playbook_services
+from zveno.publishing import services as publishing_services
 from zveno.workspaces import access, selectors, services
 from zveno.workspaces.forms import (
     InviteForm,
     MemberForm,
     NewProjectForm,
-    ProjectForm,
+    ProjectSettingsForm,
     WorkspaceInviteForm,
 )
 from zveno.workspaces.roles import Capability
@@ -125,10 +127,17 @@ def project(request, slug: str):
 def project_edit(request, slug: str):
     project = access.project_for(request.user, slug, need=Capability.MANAGE_PROJECT)
     initial = {name: getattr(project, name) for name in services.PROJECT_FIELDS}
-    form = ProjectForm(request.POST or None, initial=initial)
+    initial["networks"] = list(
+        project.channels.filter(is_active=True).values_list("network", flat=True)
+    )
+    form = ProjectSettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        networks = data.pop("networks")
         try:
-            project = services.update_project(request.user, project, **form.cleaned_data)
+            with transaction.atomic():
+                project = services.update_project(request.user, project, **data)
+                publishing_services.sync_networks(request.user, project, networks)
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
