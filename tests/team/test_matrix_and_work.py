@@ -214,3 +214,14 @@ def test_networks_follow_the_project_settings_and_the_api(world, api, login):
     assert response.status_code == 200 and response.json()["networks"] == ["instagram"]
     bad = api(world, "smm").patch("/api/v1/projects/alpha", {"networks": ["myspace"]})
     assert bad.status_code == 422
+
+
+def test_the_board_shows_the_newest_finished_tasks_and_links_to_all(world, login):
+    world.alpha.tasks.update(status=TaskStatus.DONE)
+    total = world.alpha.tasks.count()
+    page = login(world.users["smm"]).get("/p/alpha/tasks/").content.decode()
+    column = page.split('class="column column-done"')[1]
+    assert column.count('class="task-card') == min(total, 12)
+    assert "?view=list&amp;status=done" in column
+    listed = login(world.users["smm"]).get("/p/alpha/tasks/?view=list&status=done").content.decode()
+    assert listed.count("task-done") == total

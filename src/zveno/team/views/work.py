@@ -18,6 +18,17 @@ from zveno.team.models import ChecklistItem, TaskStatus
 from zveno.workspaces import access
 from zveno.workspaces.roles import Capability
 
+BOARD_DONE_LIMIT = 12
+
+
+def _column(items, value: str, label: str) -> tuple:
+    """(status, label, cards shown, total); finished work shows only its newest cards."""
+    cards = [t for t in items if t.status == value]
+    if value == TaskStatus.DONE:
+        cards.sort(key=lambda t: t.completed_at or t.created_at, reverse=True)
+        return value, label, cards[:BOARD_DONE_LIMIT], len(cards)
+    return value, label, cards, len(cards)
+
 
 def _context(request, project, tab, **extra) -> dict:
     return {
@@ -78,11 +89,10 @@ def tasks(request, slug: str):
     granted = access.access_to(request.user, project)
     if mine and granted.membership:
         items = items.filter(assignee=granted.membership)
+    if (status := request.GET.get("status")) in TaskStatus.values:
+        items = items.filter(status=status)
     view = "list" if request.GET.get("view") == "list" else "board"
-    columns = [
-        (value, label, [t for t in items if t.status == value])
-        for value, label in TaskStatus.choices
-    ]
+    columns = [_column(items, value, label) for value, label in TaskStatus.choices]
     context = _context(
         request, project, "tasks", view=view, columns=columns, items=items, mine=mine,
         stages=project.stages.all(), today=project_today(project),
