@@ -19,6 +19,26 @@ from tests.conftest import CANARY_A1, CANARY_A2, CANARY_B1, PERSONAS, World, bui
 from zveno.config.api import api as ninja_api
 from zveno.team.models import ChecklistItem
 
+
+def content_item(world: World):
+    """An item of Alpha waiting for the SMM's review, so that approvals are really attempted."""
+    from zveno.content import services as content
+
+    found = world.alpha.content_items.first()
+    if found is not None:
+        return found
+    users = world.users
+    item = content.create_item(
+        users["smm"], world.alpha, title="Пост", format="post",
+        planned_at=dt.datetime(2026, 11, 20, 12, 0),
+        channel_ids=list(world.alpha.channels.values_list("pk", flat=True)),
+    )  # fmt: skip
+    content.transition(users["smm"], item, "copy")
+    content.transition(users["copywriter"], item, "design")
+    content.transition(users["smm"], item, "review")
+    return item
+
+
 LEAD = {
     "view_project", "manage_project", "manage_team", "edit_content", "review_content", "publish",
     "view_analytics", "log_metrics", "manage_analytics",
@@ -126,9 +146,14 @@ def fill_api(path: str, world: World) -> str:
         "task_id": world.alpha.tasks.filter(assignee=world.copywriter_membership).first().pk,
         "version": world.alpha.agreements.order_by("-version").first().version,
     }
+    if "{item_id}" in path:
+        values["item_id"] = content_item(world).pk
+        values["publication_id"] = content_item(world).publications.first().pk
     for key, value in values.items():
         path = path.replace("{" + key + "}", str(value))
     assert "{" not in path, f"teach this test how to fill the parameters of {path}"
+    if path.endswith("/calendar"):
+        path += "?from=2026-11-01&to=2026-11-30"
     return path
 
 
@@ -164,6 +189,21 @@ API_BODIES = {
     ("PATCH", "/api/v1/projects/{slug}/stages/{stage_id}"): {"name": "Старт"},
     ("POST", "/api/v1/projects/{slug}/tasks"): {"title": "Задача"},
     ("PATCH", "/api/v1/projects/{slug}/tasks/{task_id}"): {"status": "done"},
+    ("POST", "/api/v1/projects/{slug}/items"): {
+        "title": "Пост из API",
+        "format": "post",
+        "planned_at": "2026-11-25T10:00:00Z",
+    },
+    ("PATCH", "/api/v1/projects/{slug}/items/{item_id}"): {"text": "Новый текст"},
+    ("PATCH", "/api/v1/projects/{slug}/items/{item_id}/publications/{publication_id}"): {
+        "text": "Свой текст для канала",
+    },
+    ("POST", "/api/v1/projects/{slug}/items/{item_id}/transition"): {"to": "cancelled"},
+    ("POST", "/api/v1/projects/{slug}/items/{item_id}/approve"): {"comment": "Да"},
+    ("POST", "/api/v1/projects/{slug}/items/{item_id}/request-changes"): {
+        "comment": "Переписать",
+        "return_to": "copy",
+    },
 }
 
 
@@ -174,7 +214,15 @@ VOLATILE = {"last_login", "last_used_at", "updated_at"}
 
 MODELS = [
     (model, [f.attname for f in model._meta.concrete_fields if f.attname not in VOLATILE])
-    for label in ("accounts", "workspaces", "playbooks", "publishing", "team", "analytics")
+    for label in (
+        "accounts",
+        "workspaces",
+        "playbooks",
+        "publishing",
+        "team",
+        "analytics",
+        "content",
+    )
     for model in apps.get_app_config(label).get_models()
 ]
 

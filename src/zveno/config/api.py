@@ -15,6 +15,7 @@ from ninja.security import HttpBearer
 
 from zveno.accounts.api import router as accounts_router
 from zveno.accounts.services import user_for_token
+from zveno.content.api import router as content_router
 from zveno.playbooks.api import router as playbooks_router
 from zveno.team.api import router as team_router
 from zveno.team.api_health import router as health_router
@@ -96,3 +97,4 @@ api.add_router("", workspaces_router)
 api.add_router("", playbooks_router)
 api.add_router("", team_router)
 api.add_router("", health_router)
+api.add_router("", content_router)

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "zveno.publishing",
     "zveno.team",
     "zveno.analytics",
+    "zveno.content",
 ]
 
 MIDDLEWARE = [
