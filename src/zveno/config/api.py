@@ -16,6 +16,9 @@ from ninja.security import HttpBearer
 from zveno.accounts.api import router as accounts_router
 from zveno.accounts.services import user_for_token
 from zveno.content.api import router as content_router
+from zveno.content.api_feeds import router as feeds_router
+from zveno.content.api_requests import router as requests_router
+from zveno.content.api_sheets import router as sheets_router
 from zveno.playbooks.api import router as playbooks_router
 from zveno.team.api import router as team_router
 from zveno.team.api_health import router as health_router
@@ -36,7 +39,7 @@ class BearerToken(HttpBearer):
 api = NinjaAPI(
     title="Zveno API",
     version="1.0.0",
-    description="Projects, teams and (in later versions) content, publishing and analytics.",
+    description="Projects and teams, playbooks, the matrix, health and the content plan.",
     auth=BearerToken(),
     urls_namespace="api-1.0.0",
 )
@@ -98,3 +101,6 @@ api.add_router("", playbooks_router)
 api.add_router("", team_router)
 api.add_router("", health_router)
 api.add_router("", content_router)
+api.add_router("", requests_router)
+api.add_router("", sheets_router)
+api.add_router("", feeds_router)

@@ -9,5 +9,6 @@ urlpatterns = [
     path("", include("zveno.workspaces.urls")),
     path("", include("zveno.playbooks.urls")),
     path("", include("zveno.team.urls")),
+    path("", include("zveno.content.urls")),
     path("api/v1/", api.urls),
 ]

@@ -268,3 +268,147 @@ class Activity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item_id}: {self.verb}"
+
+
+class MediaKind(models.TextChoices):
+    IMAGE = "image", _("Image")
+    VIDEO = "video", _("Video")
+    OTHER = "other", _("File")
+
+
+class Media(models.Model):
+    """An image or a video attached to a content item (stored on the default storage)."""
+
+    item = models.ForeignKey(ContentItem, on_delete=models.CASCADE, related_name="media")
+    file = models.FileField(_("file"), upload_to="content/%Y/%m/")
+    kind = models.CharField(max_length=8, choices=MediaKind.choices, default=MediaKind.IMAGE)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.file.name
+
+
+class Comment(models.Model):
+    """A comment on a content item; @mentions notify the people named."""
+
+    item = models.ForeignKey(ContentItem, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    text = models.TextField(_("comment"))
+    mentions = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.text[:40]
+
+
+class RequestKind(models.TextChoices):
+    STORY = "story", _("A story")
+    OPINION = "opinion", _("An opinion")
+    VIDEO = "video", _("A video")
+    PHOTO = "photo", _("Photos")
+    FACTS = "facts", _("Facts and figures")
+
+
+class RequestStatus(models.TextChoices):
+    OPEN = "open", _("Waiting for the expert")
+    ANSWERED = "answered", _("Answered")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class ExpertRequest(models.Model):
+    """The SMM asks the expert for material (a deal story, an opinion, a video) by a date."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="expert_requests")
+    question = models.TextField(_("question"))
+    kind = models.CharField(_("kind"), max_length=16, choices=RequestKind.choices)
+    due_date = models.DateField(_("due"))
+    status = models.CharField(
+        max_length=16, choices=RequestStatus.choices, default=RequestStatus.OPEN
+    )
+    items = models.ManyToManyField(ContentItem, blank=True, related_name="expert_requests")
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    asked_at = models.DateTimeField(auto_now_add=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    link_nonce = models.CharField(max_length=32, blank=True)  # revokes login-free links
+
+    class Meta:
+        ordering = ["due_date", "pk"]
+
+    def __str__(self) -> str:
+        return self.question[:40]
+
+
+class ExpertAnswer(models.Model):
+    """The expert's answer to a request: text and files, in the app or by a login-free link."""
+
+    request = models.ForeignKey(ExpertRequest, on_delete=models.CASCADE, related_name="answers")
+    text = models.TextField(_("answer"), blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    via_link = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.text[:40]
+
+
+class AnswerFile(models.Model):
+    """A file the expert attached to an answer."""
+
+    answer = models.ForeignKey(ExpertAnswer, on_delete=models.CASCADE, related_name="files")
+    file = models.FileField(upload_to="answers/%Y/%m/")
+
+    def __str__(self) -> str:
+        return self.file.name
+
+
+class FeedToken(models.Model):
+    """A secret, revocable iCalendar feed URL of a project or of one member."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="feed_tokens")
+    membership = models.ForeignKey(
+        ProjectMembership, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )  # empty: the whole project's plan
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"feed of {self.project_id}"
+
+
+class DayOff(models.Model):
+    """A day the draft plan generator leaves empty."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="days_off")
+    date = models.DateField(_("date"))
+    note = models.CharField(_("note"), max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "date"], name="uniq_day_off"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.date)
