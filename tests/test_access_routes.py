@@ -130,8 +130,30 @@ def fill_web(name: str, kwargs: list[str], world: World, persona: str) -> str:
             values[kw] = world.alpha.stages.first().pk
         elif kw == "task":
             values[kw] = world.alpha.tasks.filter(assignee=world.copywriter_membership).first().pk
+        elif kw in {"feed", "feed_id"}:  # a live feed of Alpha, created by the owner
+            from zveno.content.calendar import create_feed
+
+            feed, raw = create_feed(world.users["owner"], world.alpha, whole_project=True)
+            values[kw] = raw if kw == "feed" else feed.pk
+        elif kw == "item" and name.startswith("content:"):
+            values[kw] = content_item(world).pk
         elif kw == "item":
             values[kw] = ChecklistItem.objects.filter(task__project=world.alpha).first().pk
+        elif kw == "media":
+            from django.core.files.uploadedfile import SimpleUploadedFile
+
+            from zveno.content import collab
+
+            png = SimpleUploadedFile("v.png", b"\x89PNG\r\n\x1a\n" + bytes(32), "image/png")
+            values[kw] = collab.attach_media(world.users["smm"], content_item(world), png).pk
+        elif kw == "link":  # real signed links of expert requests and approvals
+            from tests.content.test_links import signed_link
+
+            values[kw] = signed_link(world, name)
+        elif kw == "request_id":
+            from tests.content.test_links import first_request
+
+            values[kw] = first_request(world).pk
         else:
             pytest.fail(f"teach this test how to fill <{kw}> of route {name}")
     return reverse(name, kwargs=values)
@@ -146,6 +168,14 @@ def fill_api(path: str, world: World) -> str:
         "task_id": world.alpha.tasks.filter(assignee=world.copywriter_membership).first().pk,
         "version": world.alpha.agreements.order_by("-version").first().version,
     }
+    if "{request_id}" in path:
+        from tests.content.test_links import first_request
+
+        values["request_id"] = first_request(world).pk
+    if "{feed_id}" in path:  # a live feed of Alpha, created by the owner
+        from zveno.content.calendar import create_feed
+
+        values["feed_id"] = create_feed(world.users["owner"], world.alpha, whole_project=True)[0].pk
     if "{item_id}" in path:
         values["item_id"] = content_item(world).pk
         values["publication_id"] = content_item(world).publications.first().pk
@@ -200,6 +230,12 @@ API_BODIES = {
     },
     ("POST", "/api/v1/projects/{slug}/items/{item_id}/transition"): {"to": "cancelled"},
     ("POST", "/api/v1/projects/{slug}/items/{item_id}/approve"): {"comment": "Да"},
+    ("POST", "/api/v1/projects/{slug}/expert-requests"): {
+        "question": "Ваше мнение?",
+        "kind": "opinion",
+        "due_date": "2026-11-30",
+    },
+    ("POST", "/api/v1/projects/{slug}/expert-requests/{request_id}/answer"): {"text": "Вот"},
     ("POST", "/api/v1/projects/{slug}/items/{item_id}/request-changes"): {
         "comment": "Переписать",
         "return_to": "copy",
@@ -236,7 +272,8 @@ def snapshot() -> dict:
 
 
 def judge(persona, route, scope, response, before, after, public):
-    body = response.content.decode(errors="replace")
+    raw = b"".join(response.streaming_content) if response.streaming else response.content
+    body = raw.decode(errors="replace")  # FileResponse (private media) streams
     status = response.status_code
     decisions = getattr(response, "access_decisions", [])
     assert status < 500, f"{route}: {status}\n{body[:800]}"

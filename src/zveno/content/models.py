@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from zveno.publishing.models import Channel
 from zveno.team.models import Stage
@@ -33,7 +34,7 @@ class Goal(models.TextChoices):
 
 class State(models.TextChoices):
     IDEA = "idea", _("Idea")
-    COPY = "copy", _("Copy")
+    COPY = "copy", pgettext_lazy("workflow step", "Copy")
     DESIGN = "design", _("Design")
     REVIEW = "review", _("Review")
     EXPERT_APPROVAL = "expert_approval", _("Expert approval")
@@ -45,7 +46,7 @@ class State(models.TextChoices):
 
 
 class StepKind(models.TextChoices):
-    COPY = "copy", _("Copy")
+    COPY = "copy", pgettext_lazy("workflow step", "Copy")
     DESIGN = "design", _("Design")
     REVIEW = "review", _("Review")
     EXPERT_APPROVAL = "expert_approval", _("Expert approval")

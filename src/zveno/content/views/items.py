@@ -1,5 +1,316 @@
-"""items pages of the content plan."""
+"""items pages of the content plan: the plan as a table, an item's form and page, "my work"."""
 
-from django.urls import path  # noqa: F401
+from __future__ import annotations
 
-urls: list = []
+import mimetypes
+from pathlib import Path
+from types import SimpleNamespace
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import F, Q
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from zveno.content import collab, selectors, services
+from zveno.content.forms import ChangesForm, ItemForm
+from zveno.content.models import Media, State
+from zveno.core.forms import apply_errors
+from zveno.publishing.models import Network
+from zveno.workspaces import access
+from zveno.workspaces.roles import Capability
+
+C = Capability
+LIST_LIMIT = 500
+FINAL = {State.PUBLISHED, State.CANCELLED}
+
+
+def _context(request, project, **extra) -> dict:
+    granted = extra.pop("granted", None) or access.access_to(request.user, project)
+    return {"project": project, "granted": granted, "tab": "content", **extra}
+
+
+def _refused(request, project, item, exc: ValidationError):
+    """A service said no: a 400 page that says why, with the way back."""
+    context = _context(request, project, item=item, reasons=exc.messages)
+    return render(request, "content/items/refused.html", context, status=400)
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+# --- the plan ----------------------------------------------------------------------------------
+
+
+@access.member_required
+def items(request, slug: str):
+    """The plan as a table, filtered by state, channel, rubric or the current step's assignee."""
+    project = access.project_for(request.user, slug)
+    state = request.GET.get("state") if request.GET.get("state") in State.values else None
+    channel, assignee = _int(request.GET.get("channel")), _int(request.GET.get("assignee"))
+    qs = selectors.filtered(project, state=state, channel_id=channel)
+    if rubric := request.GET.get("rubric"):
+        qs = qs.filter(rubric__code=rubric)
+    if assignee:
+        current = Q(steps__kind=F("state")) | Q(
+            state=State.CHANGES_REQUESTED, steps__kind=F("changes_from")
+        )
+        qs = qs.filter(current, steps__assignee_id=assignee).distinct()
+    rows = list(qs[: LIST_LIMIT + 1])
+    for row in rows:
+        row.current_step = collab.current_step(row)
+    context = _context(
+        request, project, rows=rows[:LIST_LIMIT], more=len(rows) > LIST_LIMIT,
+        states=State.choices, channels=list(project.channels.all()),
+        rubrics=list(project.rubrics.all()),
+        members=list(project.memberships.select_related("user")),
+        chosen={"state": state or "", "channel": channel, "assignee": assignee,
+                "rubric": request.GET.get("rubric", "")},
+    )  # fmt: skip
+    return render(request, "content/items/list.html", context)
+
+
+# --- the form ----------------------------------------------------------------------------------
+
+
+def _preview_warnings(project, item, data) -> list[dict]:
+    """Length warnings for the text being typed, before anything is saved."""
+    ids = [int(x) for x in data.getlist("channel_ids") if x.isdigit()]
+    own = {p.channel_id: p.text for p in item.publications.all()} if item else {}
+    publications = [
+        SimpleNamespace(channel=c, channel_id=c.pk, text=own.get(c.pk, ""))
+        for c in project.channels.filter(pk__in=ids)
+    ]
+    draft = SimpleNamespace(
+        format=data.get("format", ""), visual_brief=data.get("visual_brief", ""),
+        text=data.get("text", ""), publications=SimpleNamespace(all=lambda: publications),
+    )  # fmt: skip
+    return services.length_warnings(draft)
+
+
+def _labelled(warnings: list[dict]) -> list[dict]:
+    labels = dict(Network.choices)
+    return [{**w, "label": labels.get(w["network"], w["network"])} for w in warnings]
+
+
+@access.member_required
+def item_form(request, slug: str, item: int | None = None):
+    """New or edit: managers and EDIT_CONTENT holders; the expert never edits."""
+    project = access.project_for(request.user, slug, need=C.EDIT_CONTENT)
+    obj = get_object_or_404(selectors.items(project), pk=item) if item else None
+    if request.method == "POST" and request.POST.get("_warnings"):
+        warnings = _labelled(_preview_warnings(project, obj, request.POST))
+        length = len(request.POST.get("text", ""))
+        context = {"warnings": warnings, "length": length}
+        return render(request, "content/items/partials/_length_warnings.html", context)
+    services.ensure_rubrics(project)
+    initial = ItemForm.initial_for(obj) if obj else {}
+    form = ItemForm(request.POST or None, initial=initial, project=project)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if obj:
+                obj = services.update_item(request.user, obj, **form.service_fields())
+            else:
+                obj = services.create_item(request.user, project, **form.service_fields())
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Item saved."))
+            return redirect("content:item", project.slug, obj.pk)
+    warnings = _labelled(services.length_warnings(obj)) if obj else []
+    context = _context(request, project, form=form, item=obj, warnings=warnings)
+    return render(request, "content/items/form.html", context)
+
+
+# --- an item -----------------------------------------------------------------------------------
+
+
+def _moves(granted, item, levels) -> list[tuple[str, str]]:
+    """The transitions this user may make now (the services check them again)."""
+    if item.state in FINAL:
+        return []
+    caps, me = granted.capabilities, getattr(granted.membership, "pk", None)
+
+    def mover(kind: str) -> bool:
+        if C.REVIEW_CONTENT in caps:
+            return True
+        step = next((s for s in item.steps.all() if s.kind == kind), None)
+        return C.EDIT_CONTENT in caps and step is not None and me and step.assignee_id == me
+
+    first = levels[0].state if levels else State.APPROVED
+    state, targets = item.state, []
+    if state == State.IDEA and C.EDIT_CONTENT in caps:
+        targets.append(State.COPY)
+    if state == State.COPY and mover("copy"):
+        targets.append(State.DESIGN)
+    if state == State.DESIGN and mover("design"):
+        targets.append(first)
+    if state == State.CHANGES_REQUESTED and item.changes_from and mover(item.changes_from):
+        targets.append(item.changes_from)
+    if state == State.APPROVED and C.PUBLISH in caps:
+        targets.append(State.SCHEDULED)
+    if state == State.SCHEDULED and C.PUBLISH in caps:
+        targets.append(State.PUBLISHED)
+    if C.REVIEW_CONTENT in caps:
+        targets.append(State.CANCELLED)
+    labels = dict(State.choices)
+    return [(t, labels[t]) for t in targets]
+
+
+def _may_decide(user, granted, item, levels, approvals) -> bool:
+    if item.state not in (State.REVIEW, State.EXPERT_APPROVAL):
+        return False
+    if not 0 < item.current_level <= len(levels):
+        return False
+    level = levels[item.current_level - 1]
+    if level.capability is not None:
+        allowed = level.capability in granted.capabilities
+    else:
+        allowed = getattr(granted.membership, "pk", None) in level.approver_ids
+    done = any(
+        a.user_id == user.pk
+        and a.level == level.number
+        and a.round == item.approval_round
+        and a.decision == "approved"
+        for a in approvals
+    )
+    return allowed and not done
+
+
+VERBS = {
+    "created": gettext_lazy("created the item"),
+    "updated": gettext_lazy("edited the item"),
+    "transition": gettext_lazy("moved the item"),
+    "approved": gettext_lazy("approved"),
+    "changes_requested": gettext_lazy("requested changes"),
+    "commented": gettext_lazy("commented"),
+    "media_added": gettext_lazy("attached a file"),
+    "publication_updated": gettext_lazy("changed a channel's publication"),
+}
+
+
+def _log_lines(activities) -> list[dict]:
+    labels = dict(State.choices)
+    lines = []
+    for a in activities:
+        data = a.data or {}
+        moved = (labels.get(data.get("from"), ""), labels.get(data.get("to"), ""))
+        lines.append(
+            {"at": a.created_at, "actor": a.actor, "verb": str(VERBS.get(a.verb, a.verb)),
+             "from": moved[0], "to": moved[1], "comment": data.get("comment", "")}
+        )  # fmt: skip
+    return lines
+
+
+@access.member_required
+def item_detail(request, slug: str, item: int):
+    project = access.project_for(request.user, slug)
+    obj = get_object_or_404(selectors.items(project).select_related("stage"), pk=item)
+    granted = access.access_to(request.user, project)
+    levels = services.levels_of(services.policy_of(project))
+    activities, approvals = selectors.history(obj)
+    context = _context(
+        request, project, granted=granted, item=obj, media=list(obj.media.all()),
+        moves=_moves(granted, obj, levels),
+        may_decide=_may_decide(request.user, granted, obj, levels, approvals),
+        changes_form=ChangesForm(), approvals=approvals, log=_log_lines(activities),
+        comments=obj.comments.select_related("author").prefetch_related("mentions"),
+        warnings=_labelled(services.length_warnings(obj)),
+        current=collab.current_step(obj), final=obj.state in FINAL,
+    )  # fmt: skip
+    return render(request, "content/items/detail.html", context)
+
+
+def _act(request, slug: str, item: int, action, done: str):
+    """Runs a workflow service; a refusal becomes a 403 (PermissionDenied) or a 400 page."""
+    project = access.project_for(request.user, slug)
+    obj = get_object_or_404(project.content_items, pk=item)
+    try:
+        action(obj)
+    except ValidationError as exc:
+        return _refused(request, project, obj, exc)
+    messages.success(request, done)
+    return redirect("content:item", project.slug, obj.pk)
+
+
+@access.member_required
+@require_POST
+def item_move(request, slug: str, item: int):
+    to, comment = request.POST.get("to", ""), request.POST.get("comment", "")
+    action = lambda obj: services.transition(request.user, obj, to, comment)  # noqa: E731
+    return _act(request, slug, item, action, _("Item moved."))
+
+
+@access.member_required
+@require_POST
+def item_approve(request, slug: str, item: int):
+    comment = request.POST.get("comment", "")
+    action = lambda obj: services.approve(request.user, obj, comment)  # noqa: E731
+    return _act(request, slug, item, action, _("Approved."))
+
+
+@access.member_required
+@require_POST
+def item_changes(request, slug: str, item: int):
+    comment, redo = request.POST.get("comment", ""), request.POST.get("return_to", "copy")
+    action = lambda obj: services.request_changes(request.user, obj, comment, redo)  # noqa: E731
+    return _act(request, slug, item, action, _("Changes requested."))
+
+
+@access.member_required
+@require_POST
+def item_comment(request, slug: str, item: int):
+    text = request.POST.get("text", "")
+    action = lambda obj: collab.add_comment(request.user, obj, text)  # noqa: E731
+    return _act(request, slug, item, action, _("Comment added."))
+
+
+@access.member_required
+@require_POST
+def item_media(request, slug: str, item: int):
+    upload = request.FILES.get("file")
+    action = lambda obj: collab.attach_media(request.user, obj, upload)  # noqa: E731
+    return _act(request, slug, item, action, _("File attached."))
+
+
+@access.member_required
+def media_file(request, slug: str, media: int):
+    """Media are private to the project: served only to those who see it."""
+    project = access.project_for(request.user, slug)
+    obj = get_object_or_404(Media, pk=media, item__project=project)
+    name = Path(obj.file.name).name
+    kind = mimetypes.guess_type(name)[0] or ""
+    safe = kind if kind.startswith(("image/", "video/")) else "application/octet-stream"
+    response = FileResponse(obj.file.open("rb"), filename=name, content_type=safe)
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@access.member_required
+def my_work(request, slug: str):
+    """The signed-in member's open steps: overdue first, then this week's, then later."""
+    project = access.project_for(request.user, slug)
+    granted = access.access_to(request.user, project)
+    work = collab.my_work(granted.membership)
+    return render(request, "content/items/my_work.html", _context(request, project, work=work))
+
+
+urls = [
+    path("p/<slug:slug>/content/", items, name="items"),
+    path("p/<slug:slug>/content/new/", item_form, name="item_new"),
+    path("p/<slug:slug>/content/<int:item>/", item_detail, name="item"),
+    path("p/<slug:slug>/content/<int:item>/edit/", item_form, name="item_edit"),
+    path("p/<slug:slug>/content/<int:item>/move/", item_move, name="item_move"),
+    path("p/<slug:slug>/content/<int:item>/approve/", item_approve, name="item_approve"),
+    path("p/<slug:slug>/content/<int:item>/changes/", item_changes, name="item_changes"),
+    path("p/<slug:slug>/content/<int:item>/comment/", item_comment, name="item_comment"),
+    path("p/<slug:slug>/content/<int:item>/media/", item_media, name="item_media"),
+    path("p/<slug:slug>/media/<int:media>/", media_file, name="media_file"),
+    path("p/<slug:slug>/my-work/", my_work, name="my_work"),
+]

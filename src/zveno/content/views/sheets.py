@@ -1,5 +1,167 @@
-"""sheets pages of the content plan."""
+"""The plan as a spreadsheet (export, import), the draft plan generator and the content mix."""
 
-from django.urls import path  # noqa: F401
+from __future__ import annotations
 
-urls: list = []
+import datetime as dt
+from collections import Counter
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from zveno.content import plan, sheets
+from zveno.content.api_sheets import XLSX
+from zveno.core.forms import apply_errors
+from zveno.core.timezones import today_in
+from zveno.workspaces import access
+from zveno.workspaces.roles import Capability
+
+MIX_MONTHS = 3
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("XLSX or CSV file"))
+
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class RangeForm(forms.Form):
+    start = forms.DateField(label=gettext_lazy("From"), widget=DATE)
+    end = forms.DateField(label=gettext_lazy("To"), widget=DATE)
+
+
+class DayOffForm(forms.Form):
+    date = forms.DateField(label=gettext_lazy("Day off"), widget=DATE)
+    note = forms.CharField(label=gettext_lazy("Note"), max_length=120, required=False)
+
+
+def _context(request, project, **extra) -> dict:
+    granted = access.access_to(request.user, project)
+    return {"project": project, "granted": granted, "tab": "plan", **extra}
+
+
+def _file(request, slug: str, kind: str) -> HttpResponse:
+    project = access.project_for(request.user, slug)
+    language = request.LANGUAGE_CODE or "ru"
+    if kind == "xlsx":
+        body, content_type = sheets.to_xlsx(project, language), XLSX
+    else:
+        body, content_type = sheets.to_csv(project, language), "text/csv; charset=utf-8"
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{project.slug}-plan.{kind}"'
+    return response
+
+
+@access.member_required
+def plan_xlsx(request, slug: str):
+    return _file(request, slug, "xlsx")
+
+
+@access.member_required
+def plan_csv(request, slug: str):
+    return _file(request, slug, "csv")
+
+
+@access.member_required
+def plan_import(request, slug: str):
+    """Upload a plan; every problem is listed by row and nothing is saved until there are none."""
+    project = access.project_for(request.user, slug, need=Capability.EDIT_CONTENT)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        report = sheets.import_plan(request.user, project, upload.read(), upload.name)
+        if report.created:
+            messages.success(request, _("Items created: %(n)s.") % {"n": report.created})
+            return redirect("content:plan_import", project.slug)
+    headers = sheets.headers(request.LANGUAGE_CODE)
+    context = _context(request, project, form=form, report=report, headers=headers)
+    return render(request, "content/sheets/import.html", context)
+
+
+def _range(request, project) -> RangeForm:
+    today = today_in(project.timezone)
+    monday = today + dt.timedelta(days=7 - today.weekday())
+    initial = {"start": monday, "end": monday + dt.timedelta(days=13)}
+    data = request.POST if request.method == "POST" else request.GET
+    return RangeForm(data if "start" in data else None, initial=initial)
+
+
+def _day_off(request, project) -> tuple[DayOffForm, bool]:
+    """Adds or removes a day off; True when done (the page then reloads by GET)."""
+    action = request.POST.get("action")
+    form = DayOffForm(request.POST if action == "day_off_add" else None)
+    if action == "day_off_add" and form.is_valid():
+        try:
+            plan.add_day_off(request.user, project, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Day off added."))
+            return form, True
+    elif action == "day_off_remove":
+        day = get_object_or_404(project.days_off, pk=request.POST.get("day_off") or 0)
+        plan.remove_day_off(request.user, day)
+        messages.success(request, _("Day off removed."))
+        return form, True
+    return form, False
+
+
+@access.member_required
+def plan_draft(request, slug: str):
+    """A preview of the items the cadence asks for; a confirming POST creates them."""
+    project = access.project_for(request.user, slug, need=Capability.REVIEW_CONTENT)
+    day_form, done = _day_off(request, project)
+    if done:
+        return redirect("content:plan_draft", project.slug)
+    form, slots = _range(request, project), None
+    if form.is_bound and form.is_valid():
+        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+        try:
+            if request.POST.get("action") == "confirm":
+                created = plan.create_draft(request.user, project, start, end)
+                messages.success(request, _("Ideas created: %(n)s.") % {"n": len(created)})
+                return redirect(f"{request.path}?start={start}&end={end}")
+            slots = plan.draft(project, start, end)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+    summary = Counter((s.channel, s.format_label) for s in slots or [])
+    context = _context(
+        request, project, form=form, day_form=day_form, slots=slots,
+        summary=sorted(summary.items()), days_off=project.days_off.all(),
+    )  # fmt: skip
+    return render(request, "content/sheets/draft.html", context)
+
+
+def _first_month(request, project) -> dt.date:
+    try:
+        return dt.datetime.strptime(request.GET.get("month", ""), "%Y-%m").date()
+    except ValueError:
+        return today_in(project.timezone).replace(day=1)
+
+
+@access.member_required
+def plan_mix(request, slug: str):
+    """Planned and published share per rubric against the playbook's target, per month."""
+    project = access.project_for(request.user, slug)
+    first = _first_month(request, project)
+    months = plan.mix(project, first, MIX_MONTHS)
+    earlier = (first - dt.timedelta(days=1)).replace(day=1)
+    later = plan.month_starts(first, MIX_MONTHS + 1)[-1]
+    context = _context(request, project, months=months, earlier=earlier, later=later)
+    return render(request, "content/sheets/mix.html", context)
+
+
+urls = [
+    path("p/<slug:slug>/plan/export.xlsx", plan_xlsx, name="plan_xlsx"),
+    path("p/<slug:slug>/plan/export.csv", plan_csv, name="plan_csv"),
+    path("p/<slug:slug>/plan/import/", plan_import, name="plan_import"),
+    path("p/<slug:slug>/plan/draft/", plan_draft, name="plan_draft"),
+    path("p/<slug:slug>/plan/mix/", plan_mix, name="plan_mix"),
+]

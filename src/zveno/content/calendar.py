@@ -1,0 +1,302 @@
+"""The calendar of the content plan: month and week grids, rescheduling, iCalendar feeds.
+
+Times are stored in UTC and laid out in the project's time zone. A grid is built from one
+filtered query (plus its prefetches), so its cost does not grow with the number of items.
+"""
+
+from __future__ import annotations
+
+import calendar as pycalendar
+import datetime as dt
+import hashlib
+import secrets
+import zoneinfo
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from zveno.content import selectors, services
+from zveno.content.models import ContentItem, FeedToken, State
+from zveno.workspaces import access
+from zveno.workspaces.models import Project, ProjectMembership
+from zveno.workspaces.roles import Capability
+
+C = Capability
+VIEWS = ("month", "week", "list")
+DAY_HOURS = (8, 21)  # the week view always shows these hours, and more when items fall outside
+DEFAULT_TIME = dt.time(10, 0)  # an item without a time dropped on a day goes out at 10:00
+EVENT_LENGTH = dt.timedelta(minutes=30)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the calendar shows: empty values mean everything."""
+
+    channel: int | None = None
+    rubric: str = ""
+    status: str = ""
+    assignee: int | None = None
+
+    @classmethod
+    def from_query(cls, query) -> Filters:
+        def number(name: str) -> int | None:
+            value = query.get(name, "")
+            return int(value) if value.isdigit() else None
+
+        status = query.get("status", "")
+        return cls(
+            channel=number("channel"),
+            rubric=query.get("rubric", "")[:40],
+            status=status if status in State.values else "",
+            assignee=number("assignee"),
+        )
+
+    def apply(self, qs: QuerySet[ContentItem]) -> QuerySet[ContentItem]:
+        if self.channel:
+            qs = qs.filter(publications__channel_id=self.channel)
+        if self.rubric:
+            qs = qs.filter(rubric__code=self.rubric)
+        if self.status:
+            qs = qs.filter(state=self.status)
+        if self.assignee:
+            qs = qs.filter(steps__assignee_id=self.assignee)
+        return qs.distinct() if self.channel or self.assignee else qs
+
+
+@dataclass
+class Day:
+    date: dt.date
+    in_month: bool = True
+    items: list = field(default_factory=list)
+
+
+@dataclass
+class Slot:
+    date: dt.date
+    hour: int
+    items: list = field(default_factory=list)
+
+
+def parse_date(value: str | None, default: dt.date) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value or "")
+    except ValueError:
+        return default
+
+
+def zone_of(project: Project) -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(project.timezone)
+
+
+def items_between(project: Project, start: dt.date, end: dt.date, filters: Filters) -> list:
+    """Items planned from ``start`` to ``end`` (inclusive, project days), each with ``local``."""
+    begin, finish = selectors.day_range_utc(project, start, end)
+    qs = filters.apply(selectors.items(project)).filter(
+        planned_at__gte=begin, planned_at__lt=finish
+    )
+    zone = zone_of(project)
+    found = list(qs.order_by("planned_at", "pk"))
+    for item in found:
+        # Naive on purpose: template filters would shift an aware time to the viewer's zone.
+        item.local = item.planned_at.astimezone(zone).replace(tzinfo=None)
+        item.url = item_url(project, item)
+        item.locked = item.state in services.FINAL
+    return found
+
+
+def month_range(day: dt.date) -> tuple[dt.date, dt.date]:
+    """The first and the last day of the month."""
+    return day.replace(day=1), day.replace(day=pycalendar.monthrange(day.year, day.month)[1])
+
+
+def month_bounds(day: dt.date) -> tuple[dt.date, dt.date]:
+    """Monday before the 1st to Sunday after the last day: whole weeks."""
+    first, last = month_range(day)
+    return first - dt.timedelta(days=first.weekday()), last + dt.timedelta(days=6 - last.weekday())
+
+
+def month_grid(project: Project, day: dt.date, filters: Filters) -> list[list[Day]]:
+    start, end = month_bounds(day)
+    days = {}
+    current = start
+    while current <= end:
+        days[current] = Day(current, in_month=current.month == day.month)
+        current += dt.timedelta(days=1)
+    for item in items_between(project, start, end, filters):
+        days[item.local.date()].items.append(item)
+    ordered = list(days.values())
+    return [ordered[i : i + 7] for i in range(0, len(ordered), 7)]
+
+
+def week_grid(project: Project, day: dt.date, filters: Filters) -> tuple[list[dt.date], list]:
+    """(the 7 days, rows of (hour, [Slot per day]))."""
+    monday = day - dt.timedelta(days=day.weekday())
+    dates = [monday + dt.timedelta(days=n) for n in range(7)]
+    found = items_between(project, dates[0], dates[-1], filters)
+    hours = [item.local.hour for item in found]
+    first, last = min([DAY_HOURS[0], *hours]), max([DAY_HOURS[1], *hours])
+    slots = {(d, h): Slot(d, h) for d in dates for h in range(first, last + 1)}
+    for item in found:
+        slots[(item.local.date(), item.local.hour)].items.append(item)
+    rows = [(h, [slots[(d, h)] for d in dates]) for h in range(first, last + 1)]
+    return dates, rows
+
+
+def day_items(project: Project, day: dt.date, filters: Filters, hour: int | None = None) -> list:
+    found = items_between(project, day, day, filters)
+    return [i for i in found if hour is None or i.local.hour == hour]
+
+
+def item_url(project: Project, item: ContentItem) -> str:
+    """The item's page; the calendar on the item's day until the item page exists."""
+    try:
+        return reverse("content:item", args=(project.slug, item.pk))
+    except NoReverseMatch:
+        url = reverse("content:calendar", args=(project.slug,))
+        day = item.planned_at.astimezone(zone_of(project)).date() if item.planned_at else None
+        return f"{url}?view=list&date={day.isoformat()}" if day else url
+
+
+# --- rescheduling -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def reschedule(actor, item: ContentItem, day: dt.date, at: dt.time | None = None) -> ContentItem:
+    """Moves an item to another day (keeping its time of day) or to another day and time."""
+    project = item.project
+    access.require(actor, project, C.EDIT_CONTENT)
+    zone = zone_of(project)
+    if at is None:
+        at = item.planned_at.astimezone(zone).time() if item.planned_at else DEFAULT_TIME
+    planned = dt.datetime.combine(day, at.replace(tzinfo=None), tzinfo=zone)
+    return services.update_item(actor, item, planned_at=planned)
+
+
+# --- iCalendar feeds --------------------------------------------------------------------------
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+@transaction.atomic
+def create_feed(actor, project: Project, *, whole_project: bool) -> tuple[FeedToken, str]:
+    """A new secret feed URL; the raw token is returned once and only its hash is kept."""
+    if whole_project:
+        access.require(actor, project, C.MANAGE_PROJECT)
+        membership = None
+    else:
+        granted = access.require(actor, project, C.VIEW_PROJECT)
+        membership = granted.membership
+        if membership is None:
+            raise ValidationError(_("Only a member of the project's team has a personal feed."))
+    raw = secrets.token_urlsafe(32)
+    feed = FeedToken.objects.create(
+        project=project, membership=membership, token_hash=hash_token(raw), created_by=actor
+    )
+    return feed, raw
+
+
+def _own(actor, feed: FeedToken) -> bool:
+    return feed.created_by_id == actor.pk or (
+        feed.membership is not None and feed.membership.user_id == actor.pk
+    )
+
+
+@transaction.atomic
+def revoke_feed(actor, feed: FeedToken) -> FeedToken:
+    """Anybody revokes their own feed; a manager revokes any feed of the project."""
+    access.require(actor, feed.project, C.VIEW_PROJECT)
+    if not _own(actor, feed):
+        access.require(actor, feed.project, C.MANAGE_PROJECT)
+    feed = FeedToken.objects.select_for_update().get(pk=feed.pk)
+    if feed.revoked_at is None:
+        feed.revoked_at = timezone.now()
+        feed.save(update_fields=["revoked_at"])
+    return feed
+
+
+def feeds_for(actor, project: Project) -> QuerySet[FeedToken]:
+    """Active feeds the user may see: their own, and every feed of the project for a manager."""
+    granted = access.access_to(actor, project)
+    qs = FeedToken.objects.filter(project=project, revoked_at__isnull=True).select_related(
+        "membership__user", "created_by"
+    )
+    if not granted.can(C.MANAGE_PROJECT):
+        mine = qs.filter(created_by=actor)
+        if granted.membership is not None:
+            mine = mine | qs.filter(membership=granted.membership)
+        qs = mine
+    return qs.order_by("-created_at")
+
+
+def feed_by_token(raw: str) -> FeedToken | None:
+    """A live feed; it dies with its creator's right to create it (left the team, deactivated)."""
+    feed = (
+        FeedToken.objects.filter(token_hash=hash_token(raw), revoked_at__isnull=True)
+        .select_related("project__workspace", "membership__user", "created_by")
+        .first()
+    )
+    owner = feed.created_by if feed is not None else None
+    if owner is None or not owner.is_active:
+        return None
+    need = C.VIEW_PROJECT if feed.membership_id else C.MANAGE_PROJECT
+    return feed if access.access_to(owner, feed.project).can(need) else None
+
+
+def feed_items(feed: FeedToken) -> QuerySet[ContentItem]:
+    """The project's planned items, or those where the member is the assignee of a step."""
+    qs = (
+        ContentItem.objects.filter(project=feed.project, planned_at__isnull=False)
+        .exclude(state=State.CANCELLED)
+        .prefetch_related("publications__channel")
+    )
+    if feed.membership is not None:
+        qs = qs.filter(steps__assignee=feed.membership).distinct()
+    return qs.order_by("planned_at", "pk")
+
+
+def ical(feed: FeedToken, base_url: str) -> bytes:
+    """The feed as an iCalendar document; ``base_url`` makes the item links absolute."""
+    from icalendar import Calendar, Event
+
+    project = feed.project
+    cal = Calendar()
+    cal.add("prodid", "-//Zveno//content plan//EN")
+    cal.add("version", "2.0")
+    name = project.name
+    if feed.membership is not None:
+        name = f"{name} · {feed.membership.user.display_name}"
+    cal.add("x-wr-calname", name)
+    stamp = timezone.now()
+    for item in feed_items(feed):
+        link = base_url + item_url(project, item)
+        channels = ", ".join(p.channel.name for p in item.publications.all()) or "—"
+        event = Event()
+        event.add("uid", f"item-{item.pk}@zveno")
+        event.add("dtstamp", stamp)
+        event.add("dtstart", item.planned_at.astimezone(dt.UTC))
+        event.add("dtend", (item.planned_at + EVENT_LENGTH).astimezone(dt.UTC))
+        event.add("summary", item.title)
+        event.add(
+            "description",
+            "\n".join(
+                [
+                    f"{_('State')}: {item.get_state_display()}",
+                    f"{_('Channels')}: {channels}",
+                    link,
+                ]
+            ),
+        )
+        event.add("url", link)
+        cal.add_component(event)
+    return cal.to_ical()
+
+
+def memberships(project: Project) -> QuerySet[ProjectMembership]:
+    return project.memberships.select_related("user").order_by("user__name")

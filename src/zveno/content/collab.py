@@ -1,0 +1,177 @@
+"""Working together on content items: comments with @mentions, media, and "my work".
+
+Writes go through the functions here (each in one transaction, access re-checked inside);
+the workflow itself stays in ``services.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zoneinfo
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from zveno.content.models import (
+    Activity,
+    Comment,
+    ContentItem,
+    Media,
+    MediaKind,
+    State,
+    Step,
+    StepKind,
+)
+from zveno.workspaces import access
+from zveno.workspaces.models import ProjectMembership
+from zveno.workspaces.roles import Capability
+
+C = Capability
+MAX_MEDIA_BYTES = 50 * 1024 * 1024
+MENTION = re.compile(r"(?<![\w@])@([\w.+-]+)")
+FINAL = {State.PUBLISHED, State.CANCELLED}
+
+
+# --- comments ----------------------------------------------------------------------------------
+
+
+def mentioned(project, text: str) -> list:
+    """Users named as "@username" in ``text`` who are on ``project`` (others are ignored)."""
+    names = {name.rstrip(".").lower() for name in MENTION.findall(text)}
+    if not names:
+        return []
+    users = get_user_model().objects.filter(project_memberships__project=project).distinct()
+    return [user for user in users if user.username.lower() in names]
+
+
+@transaction.atomic
+def add_comment(actor, item: ContentItem, text: str) -> Comment:
+    """Any member who sees the project may comment (the expert too); @mentions are recorded."""
+    access.require(actor, item.project, C.VIEW_PROJECT)
+    text = text.strip()
+    if not text:
+        raise ValidationError({"text": _("Write a comment first.")})
+    comment = Comment.objects.create(item=item, author=actor, text=text[:5000])
+    people = mentioned(item.project, text)
+    comment.mentions.set(people)
+    Activity.objects.create(
+        item=item, actor=actor, verb="commented", data={"mentions": [u.pk for u in people]}
+    )
+    return comment
+
+
+# --- media -------------------------------------------------------------------------------------
+
+
+def sniff(head: bytes) -> tuple[str, str] | None:
+    """(kind, extension) of an upload from its first bytes; None unless an image or a video."""
+    signatures = (
+        (b"\x89PNG\r\n\x1a\n", MediaKind.IMAGE, "png"),
+        (b"\xff\xd8\xff", MediaKind.IMAGE, "jpg"),
+        (b"GIF87a", MediaKind.IMAGE, "gif"),
+        (b"GIF89a", MediaKind.IMAGE, "gif"),
+        (b"\x1a\x45\xdf\xa3", MediaKind.VIDEO, "webm"),
+    )
+    for magic, kind, ext in signatures:
+        if head.startswith(magic):
+            return kind, ext
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return MediaKind.IMAGE, "webp"
+    if head[4:8] == b"ftyp":  # the ISO box layout of MP4, MOV, HEIC and AVIF
+        brand = head[8:12]
+        if brand in (b"heic", b"heix", b"mif1"):
+            return MediaKind.IMAGE, "heic"
+        if brand == b"avif":
+            return MediaKind.IMAGE, "avif"
+        return MediaKind.VIDEO, "mov" if brand == b"qt  " else "mp4"
+    return None
+
+
+@transaction.atomic
+def attach_media(actor, item: ContentItem, upload) -> Media:
+    """An image or a video of at most 50 MB, stored privately for the item's project."""
+    access.require(actor, item.project, C.EDIT_CONTENT)
+    if item.state in FINAL:
+        raise ValidationError(_("A published or cancelled item cannot be edited."))
+    if upload is None:
+        raise ValidationError({"file": _("Choose a file.")})
+    if upload.size > MAX_MEDIA_BYTES:
+        raise ValidationError({"file": _("A file may be at most 50 MB.")})
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    found = sniff(head)
+    if found is None:
+        raise ValidationError({"file": _("Only images and videos can be attached.")})
+    kind, ext = found
+    # The stored name carries the sniffed type, so the file is never served as, say, HTML.
+    upload.name = f"{Path(upload.name or 'media').stem[:80] or 'media'}.{ext}"
+    media = Media.objects.create(item=item, file=upload, kind=kind, uploaded_by=actor)
+    Activity.objects.create(
+        item=item, actor=actor, verb="media_added", data={"media": media.pk, "kind": kind}
+    )
+    return media
+
+
+# --- the current step and "my work" ------------------------------------------------------------
+
+
+def current_kind(item: ContentItem) -> str | None:
+    """The step an item is waiting for, by its state."""
+    if item.state == State.CHANGES_REQUESTED:
+        return item.changes_from or None
+    return item.state if item.state in StepKind.values else None
+
+
+def current_step(item: ContentItem) -> Step | None:
+    """Uses the prefetched steps, so a list costs no query per row."""
+    kind = current_kind(item)
+    return next((s for s in item.steps.all() if s.kind == kind), None) if kind else None
+
+
+@dataclass
+class MyWork:
+    """A member's open steps, grouped for the "my work" page."""
+
+    overdue: list[Step] = field(default_factory=list)
+    this_week: list[Step] = field(default_factory=list)
+    later: list[Step] = field(default_factory=list)
+    undated: list[Step] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return len(self.overdue) + len(self.this_week) + len(self.later) + len(self.undated)
+
+
+def my_work(membership: ProjectMembership | None, now: dt.datetime | None = None) -> MyWork:
+    """Open steps assigned to ``membership``: overdue first, then this week's, then later ones."""
+    work = MyWork()
+    if membership is None:
+        return work
+    now = now or timezone.now()
+    zone = zoneinfo.ZoneInfo(membership.project.timezone)
+    local = now.astimezone(zone)
+    monday = local.date() - dt.timedelta(days=local.weekday())
+    week_end = dt.datetime.combine(monday + dt.timedelta(days=7), dt.time.min, tzinfo=zone)
+    steps = (
+        Step.objects.filter(assignee=membership, done_at__isnull=True)
+        .exclude(item__state__in=FINAL)
+        .select_related("item", "item__rubric")
+        .order_by("due_at", "pk")
+    )
+    for step in steps:
+        if step.due_at is None:
+            work.undated.append(step)
+        elif step.due_at < now:
+            work.overdue.append(step)
+        elif step.due_at < week_end:
+            work.this_week.append(step)
+        else:
+            work.later.append(step)
+    return work

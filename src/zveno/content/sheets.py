@@ -1,0 +1,460 @@
+"""The content plan as a spreadsheet: XLSX and CSV export, and an all-or-nothing import.
+
+One row per publication (an item without channels gives one row with an empty network), dates and
+times in the project's time zone. Headers are Russian or English by the reader's language; the
+import accepts both, in any order, and also the optional columns "advertising" and "advertiser".
+Rows of one item come one after another; the import groups consecutive rows with the same topic,
+format, rubric, goal, brief, erid and link into one item (a network already in the group starts a
+new item). The status, responsible and approver columns are for reading: imported items start at
+the idea stage and their steps are assigned from the matrix.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import zoneinfo
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import transaction
+from django.db.models import F
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from zveno.content import selectors, services
+from zveno.content.models import ContentItem, Format, Goal, State, StepKind
+from zveno.publishing.models import Network
+from zveno.workspaces import access
+from zveno.workspaces.models import Project
+from zveno.workspaces.roles import Capability
+
+# The file format is a contract with the spreadsheets people keep, so its headers are fixed here
+# in both languages rather than left to the translation catalogue.
+COLUMNS: list[tuple[str, str, str]] = [
+    ("date", "Date", "Дата"),
+    ("time", "Time", "Время"),
+    ("network", "Network", "Соцсеть"),
+    ("format", "Format", "Формат"),
+    ("rubric", "Rubric", "Рубрика"),
+    ("goal", "Goal", "Цель"),
+    ("topic", "Topic", "Тема"),
+    ("text", "Text", "Текст"),
+    ("visual_brief", "Visual brief", "ТЗ на визуал"),
+    ("status", "Status", "Статус"),
+    ("responsible", "Responsible", "Ответственный"),
+    ("approver", "Approver", "Согласующий"),
+    ("erid", "erid", "erid"),
+    ("link", "Link", "Ссылка"),
+]
+OPTIONAL: list[tuple[str, str, str]] = [
+    ("advertising", "Advertising", "Реклама"),
+    ("advertiser", "Advertiser", "Рекламодатель"),
+]
+REQUIRED = ("date", "network", "format", "topic")
+YES = {"1", "yes", "y", "true", "да", "д", "+", "реклама"}
+DEFAULT_TIME = dt.time(10, 0)
+MAX_ROWS = 5000
+
+
+def headers(language: str | None) -> list[str]:
+    ru = (language or "").startswith("ru")
+    return [r if ru else e for _key, e, r in COLUMNS]
+
+
+# --- export ------------------------------------------------------------------------------------
+
+
+def _labels(choices, language: str) -> dict[str, str]:
+    with translation.override(language):
+        return {value: str(label) for value, label in choices}
+
+
+def _names(item: ContentItem) -> tuple[str, str]:
+    """The copy step's assignee (responsible) and the last approval step's (approver)."""
+    steps = {s.kind: s for s in item.steps.all()}
+
+    def name(kind):
+        step = steps.get(kind)
+        return step.assignee.user.display_name if step and step.assignee else ""
+
+    return name(StepKind.COPY), name(StepKind.EXPERT_APPROVAL) or name(StepKind.REVIEW)
+
+
+def rows(
+    project: Project, language: str, start: dt.date | None = None, end: dt.date | None = None
+) -> list[list[str]]:
+    """The plan's rows in the file's column order (strings, dates as DD.MM.YYYY)."""
+    zone = zoneinfo.ZoneInfo(project.timezone)
+    formats, goals = _labels(Format.choices, language), _labels(Goal.choices, language)
+    states, networks = _labels(State.choices, language), _labels(Network.choices, language)
+    out = []
+    qs = selectors.filtered(project, start, end).prefetch_related("steps__assignee__user")
+    qs = qs.exclude(state=State.CANCELLED).order_by(F("planned_at").asc(nulls_last=True), "pk")
+    for item in qs:
+        responsible, approver = _names(item)
+        pubs = list(item.publications.all()) or [None]
+        for pub in pubs:
+            when = pub.effective_planned_at if pub else item.planned_at
+            local = when.astimezone(zone) if when else None
+            out.append([
+                local.strftime("%d.%m.%Y") if local else "",
+                local.strftime("%H:%M") if local else "",
+                networks.get(pub.channel.network, pub.channel.network) if pub else "",
+                formats.get(item.format, item.format),
+                item.rubric.name if item.rubric else "",
+                goals.get(item.goal, item.goal),
+                item.title,
+                pub.effective_text if pub else item.text,
+                item.visual_brief,
+                states.get(item.state, item.state),
+                responsible,
+                approver,
+                item.erid,
+                item.link,
+            ])  # fmt: skip
+    return out
+
+
+def to_csv(project: Project, language: str, **period) -> bytes:
+    """UTF-8 with a BOM so that Excel opens Cyrillic right; ';' for Russian spreadsheets."""
+    buffer = io.StringIO()
+    delimiter = ";" if language.startswith("ru") else ","
+    writer = csv.writer(buffer, delimiter=delimiter)
+    writer.writerow(headers(language))
+    writer.writerows(rows(project, language, **period))
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def to_xlsx(project: Project, language: str, **period) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _("Content plan")[:31]
+    sheet.append(headers(language))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows(project, language, **period):
+        sheet.append(row)
+    widths = [12, 8, 14, 14, 22, 14, 40, 60, 40, 16, 20, 20, 16, 30]
+    for index, width in enumerate(widths):
+        sheet.column_dimensions[chr(ord("A") + index)].width = width
+    for line in sheet.iter_rows(min_row=2):
+        for cell in line:
+            cell.alignment = Alignment(vertical="top", wrap_text=cell.column in (7, 8, 9))
+    sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+# --- import ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Problem:
+    """One problem of the file: the spreadsheet's row (the header is row 1) and column."""
+
+    row: int
+    column: str
+    message: str
+
+    def as_dict(self) -> dict:
+        return {"row": self.row, "column": self.column, "message": self.message}
+
+
+@dataclass
+class Report:
+    """What an import did: items created, or the problems that stopped it (then nothing is)."""
+
+    created: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[dict]:
+        return [p.as_dict() for p in self.problems]
+
+
+@dataclass
+class Row:
+    """One valid row, ready to become an item or one more publication of the item above it."""
+
+    number: int
+    title: str
+    format: str
+    rubric: str
+    goal: str
+    planned_at: dt.datetime | None
+    channel_id: int | None
+    text: str
+    visual_brief: str
+    erid: str
+    link: str
+    is_ad: bool
+    advertiser: str
+
+    @property
+    def key(self) -> tuple:
+        return (self.title, self.format, self.rubric, self.goal, self.visual_brief, self.erid,
+                self.link, self.is_ad, self.advertiser)  # fmt: skip
+
+
+def _read_xlsx(data: bytes) -> list[list]:
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    return [list(r) for r in book.worksheets[0].iter_rows(values_only=True, max_row=MAX_ROWS)]
+
+
+def _read_csv(data: bytes) -> list[list]:
+    text = data.decode("utf-8-sig")
+    first = text.split("\n", 1)[0]
+    delimiter = max(";,\t", key=first.count)
+    return [list(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
+
+
+def read_table(data: bytes, filename: str = "") -> list[list]:
+    """The file's cells; XLSX by its signature (a zip), CSV otherwise."""
+    if data[:2] == b"PK" or filename.lower().endswith(".xlsx"):
+        return _read_xlsx(data)
+    return _read_csv(data)
+
+
+def _lookup(choices) -> dict[str, str]:
+    """Codes and labels in both languages, lower-cased, to codes."""
+    found = {}
+    for language in ("en", "ru"):
+        for value, label in _labels(choices, language).items():
+            found[label.strip().lower()] = value
+            found[value.lower()] = value
+    return found
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _date(value) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = _cell(value)
+    for pattern in ("%d.%m.%Y", "%Y-%m-%d", "%d.%m.%y", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    raise ValueError(text)
+
+
+def _time(value) -> dt.time:
+    if isinstance(value, dt.datetime):
+        return value.time()
+    if isinstance(value, dt.time):
+        return value
+    text = _cell(value)
+    if not text:
+        return DEFAULT_TIME
+    for pattern in ("%H:%M", "%H:%M:%S", "%H.%M"):
+        try:
+            return dt.datetime.strptime(text, pattern).time()
+        except ValueError:
+            continue
+    raise ValueError(text)
+
+
+class _Parser:
+    """Turns the table into valid rows, collecting every problem instead of stopping at one."""
+
+    def __init__(self, project: Project):
+        self.project = project
+        services.ensure_rubrics(project)
+        self.formats, self.goals = _lookup(Format.choices), _lookup(Goal.choices)
+        self.networks = _lookup(Network.choices)
+        self.channels: dict[str, int] = {}
+        for channel in project.channels.order_by("-is_active", "pk"):
+            self.channels.setdefault(channel.network, channel.pk)
+        self.rubrics = {}
+        for rubric in project.rubrics.all():
+            self.rubrics[rubric.code.lower()] = rubric.code
+            self.rubrics[rubric.name.strip().lower()] = rubric.code
+        self.problems: list[Problem] = []
+
+    def fail(self, row: int, column: str, message: str) -> None:
+        self.problems.append(Problem(row, column, message))
+
+    def columns(self, header: list) -> dict[str, int]:
+        known = {}
+        for key, en, ru in COLUMNS + OPTIONAL:
+            known[en.lower()] = known[ru.lower()] = known[key] = key
+        found = {}
+        for index, title in enumerate(header):
+            key = known.get(_cell(title).lower())
+            if key and key not in found:
+                found[key] = index
+        for key in REQUIRED:
+            if key not in found:
+                self.fail(1, key, _("The column is missing."))
+        return found
+
+    def row(self, number: int, cells: dict[str, object]) -> Row | None:
+        before = len(self.problems)
+        text = {k: _cell(v) for k, v in cells.items()}
+        title = text.get("topic", "")
+        if not title:
+            self.fail(number, "topic", _("The topic is empty."))
+        elif len(title) > 300:
+            self.fail(number, "topic", _("The topic is longer than 300 characters."))
+        fmt = self.formats.get(text.get("format", "").lower())
+        if fmt is None:
+            self.fail(number, "format", _("Unknown format."))
+        rubric = ""
+        if text.get("rubric"):
+            rubric = self.rubrics.get(text["rubric"].lower(), "")
+            if not rubric:
+                self.fail(number, "rubric", _("Unknown rubric."))
+        goal = self.goals.get(text.get("goal", "").lower()) if text.get("goal") else Goal.REACH
+        if goal is None:
+            self.fail(number, "goal", _("Unknown goal."))
+        channel_id = None
+        if text.get("network"):
+            network = self.networks.get(text["network"].lower())
+            channel_id = self.channels.get(network) if network else None
+            if network is None:
+                self.fail(number, "network", _("Unknown network."))
+            elif channel_id is None:
+                self.fail(number, "network", _("The project has no channel on this network."))
+        planned_at = self._when(number, cells)
+        link = text.get("link", "")
+        if link:
+            try:
+                URLValidator()(link)
+            except ValidationError:
+                self.fail(number, "link", _("Not a valid link."))
+        erid = text.get("erid", "")
+        is_ad = bool(erid) or text.get("advertising", "").lower() in YES
+        if is_ad and not erid:
+            self.fail(number, "erid", _("An advertising item needs an erid."))
+        if len(self.problems) > before:
+            return None
+        return Row(
+            number, title, fmt, rubric, goal, planned_at, channel_id, text.get("text", ""),
+            text.get("visual_brief", ""), erid, link, is_ad, text.get("advertiser", "")[:300],
+        )  # fmt: skip
+
+    def _when(self, number: int, cells: dict) -> dt.datetime | None:
+        day = None
+        if _cell(cells.get("date")):
+            try:
+                day = _date(cells.get("date"))
+            except ValueError:
+                self.fail(number, "date", _("Not a date: use DD.MM.YYYY."))
+        try:
+            moment = _time(cells.get("time"))
+        except ValueError:
+            self.fail(number, "time", _("Not a time: use HH:MM."))
+            return None
+        return dt.datetime.combine(day, moment) if day else None  # naive: the project's zone
+
+
+def parse(project: Project, table: list[list]) -> tuple[list[list[Row]], list[Problem]]:
+    """Valid rows grouped into items, and every problem found."""
+    parser = _Parser(project)
+    if not table:
+        parser.fail(1, "", _("The file is empty."))
+        return [], parser.problems
+    columns = parser.columns(table[0])
+    if parser.problems:
+        return [], parser.problems
+    groups: list[list[Row]] = []
+    for number, line in enumerate(table[1:], start=2):
+        cells = {key: line[i] if i < len(line) else None for key, i in columns.items()}
+        if not any(_cell(v) for v in cells.values()):
+            continue
+        row = parser.row(number, cells)
+        if row is None:
+            continue
+        last = groups[-1] if groups else None
+        same = last is not None and last[0].key == row.key and last[-1].number == number - 1
+        if same and row.channel_id and row.channel_id not in {r.channel_id for r in last}:
+            last.append(row)
+        else:
+            groups.append([row])
+    if not groups and not parser.problems:
+        parser.fail(2, "", _("The file has no rows."))
+    return groups, parser.problems
+
+
+@transaction.atomic
+def _commit(actor, project: Project, groups: list[list[Row]]) -> int:
+    """Creates every item or, on the first refusal, none (the whole transaction rolls back)."""
+    access.require(actor, project, Capability.EDIT_CONTENT)
+    for group in groups:
+        first = group[0]
+        try:
+            item = services.create_item(
+                actor, project, title=first.title, format=first.format,
+                channel_ids=[r.channel_id for r in group if r.channel_id],
+                rubric=first.rubric or None, goal=first.goal, planned_at=first.planned_at,
+                text=first.text, visual_brief=first.visual_brief, link=first.link,
+                is_ad=first.is_ad, erid=first.erid, advertiser=first.advertiser,
+            )  # fmt: skip
+            pubs = {p.channel_id: p for p in item.publications.all()}
+            for row in group:
+                own = {}
+                if row.planned_at != first.planned_at:
+                    own["planned_at"] = row.planned_at
+                if row.text != first.text:
+                    own["text"] = row.text
+                if own and row.channel_id in pubs:
+                    services.update_publication(actor, pubs[row.channel_id], **own)
+        except ValidationError as exc:
+            raise _RowRefused(first.number, exc) from exc
+    return len(groups)
+
+
+class _RowRefused(Exception):
+    def __init__(self, number: int, error: ValidationError):
+        super().__init__(number)
+        self.number, self.error = number, error
+
+
+@transaction.atomic
+def import_plan(actor, project: Project, data: bytes, filename: str = "") -> Report:
+    """Checks the whole file, then creates all its items in one transaction, or nothing."""
+    access.require(actor, project, Capability.EDIT_CONTENT)
+    report = _import(actor, project, data, filename)
+    if report.problems:  # not even the rubrics set up on the way stay
+        transaction.set_rollback(True)
+    return report
+
+
+def _import(actor, project: Project, data: bytes, filename: str) -> Report:
+    try:
+        table = read_table(data, filename)
+    except Exception:  # a broken zip, a wrong encoding: the file as a whole is the problem
+        return Report(0, [Problem(1, "", _("The file is not an XLSX or a UTF-8 CSV table."))])
+    if len(table) > MAX_ROWS:
+        return Report(0, [Problem(MAX_ROWS + 1, "", _("The file has too many rows."))])
+    groups, problems = parse(project, table)
+    if problems:
+        return Report(0, problems)
+    try:
+        return Report(_commit(actor, project, groups))
+    except _RowRefused as refused:
+        error = refused.error
+        pairs = (
+            [(k, " ".join(v)) for k, v in error.message_dict.items()]
+            if hasattr(error, "error_dict")
+            else [("", " ".join(error.messages))]
+        )
+        return Report(0, [Problem(refused.number, k, m) for k, m in pairs])

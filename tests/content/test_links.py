@@ -1,0 +1,193 @@
+"""Login-free links: answering a request and approving items from a phone."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core import signing
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from tests.content.conftest import make_item, to_review
+from tests.content.test_requests import make_request
+from zveno.content import links, services
+from zveno.content import requests as expert_requests
+from zveno.content.models import Decision, RequestStatus, State
+from zveno.core.timezones import today_in
+
+
+def _path(url: str) -> str:
+    return "/" + url.split("://", 1)[-1].split("/", 1)[1]
+
+
+def expert_waiting_item(world, **fields):
+    """An item of Alpha waiting for the expert (the SMM has approved the review)."""
+    item = to_review(world, make_item(world, **fields))
+    services.approve(world.users["smm"], item, "Ок")
+    item.refresh_from_db()
+    assert item.state == State.EXPERT_APPROVAL
+    return item
+
+
+def test_answer_by_link_without_logging_in(world, client, item):
+    found = make_request(world, items=[item])
+    url = _path(links.request_link(found))
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "Расскажите историю сделки" in page.content.decode()
+    upload = SimpleUploadedFile("voice.ogg", b"OggS fake", content_type="audio/ogg")
+    response = client.post(url, {"text": "Записала голосовое", "files": [upload]})
+    assert response.status_code == 302
+    found.refresh_from_db()
+    answer = found.answers.get()
+    assert found.status == RequestStatus.ANSWERED
+    assert answer.via_link and answer.answered_by is None and answer.files.count() == 1
+    assert [a.pk for a in expert_requests.answers_for_item(item)] == [answer.pk]
+    # The link now shows the answer and refuses a second one.
+    again = client.post(url, {"text": "Ещё ответ"})
+    assert again.status_code == 200
+    assert found.answers.count() == 1
+
+
+def test_an_empty_answer_by_link_is_refused_with_a_message(world, client):
+    found = make_request(world)
+    response = client.post(_path(links.request_link(found)), {"text": ""})
+    assert response.status_code == 200
+    assert 'role="alert"' in response.content.decode()
+    found.refresh_from_db()
+    assert found.status == RequestStatus.OPEN
+
+
+def test_a_wrong_signature_is_a_404_page(world, client):
+    found = make_request(world)
+    token = links.request_token(found)
+    week_token = links.approval_token(
+        world.alpha, world.users["expert"], week=dt.date(2026, 11, 16)
+    )
+    for bad in (token[:-2] + "xx", "nonsense", week_token):
+        response = client.get(reverse("content:request_link", args=[bad]))
+        assert response.status_code == 404
+        assert "content/requests/link_broken.html" in [t.name for t in response.templates]
+
+
+def test_an_expired_link_is_a_404_page(world, client, settings):
+    found = make_request(world)
+    token = links.request_token(found)
+    fifteen_days = dt.timedelta(days=15).total_seconds()
+    real_time = signing.time.time
+    signing.time.time = lambda: real_time() + fifteen_days
+    try:
+        response = client.get(reverse("content:request_link", args=[token]))
+    finally:
+        signing.time.time = real_time
+    assert response.status_code == 404
+
+
+def test_a_new_nonce_revokes_old_links(world, client, login):
+    found = make_request(world)
+    old = links.request_token(found)
+    smm = login(world.users["smm"])
+    smm.post(reverse("content:request", args=["alpha", found.pk]), {"action": "new_link"})
+    client.logout()
+    found.refresh_from_db()
+    assert client.get(reverse("content:request_link", args=[old])).status_code == 404
+    assert (
+        client.post(reverse("content:request_link", args=[old]), {"text": "x"}).status_code == 404
+    )
+    assert client.get(_path(links.request_link(found))).status_code == 200
+
+
+def test_the_approval_link_approves_as_the_expert(world, client):
+    item = expert_waiting_item(world)
+    url = _path(links.approval_link(world.alpha, world.users["expert"], item=item))
+    page = client.get(url)
+    assert page.status_code == 200 and item.title in page.content.decode()
+    response = client.post(url, {"item": item.pk, "decision": "approve", "comment": "Отлично"})
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert item.state == State.APPROVED
+    last = item.approvals.last()
+    assert (last.user, last.decision, last.comment) == (
+        world.users["expert"], Decision.APPROVED, "Отлично"
+    )  # fmt: skip
+    assert item.activities.last().actor == world.users["expert"]
+
+
+def test_the_weekly_link_requests_changes(world, client):
+    first = expert_waiting_item(world, title="Первый", planned_at=dt.datetime(2026, 11, 17, 11))
+    second = expert_waiting_item(world, title="Второй", planned_at=dt.datetime(2026, 11, 19, 11))
+    next_week = dt.datetime(2026, 11, 25, 11)
+    later = expert_waiting_item(world, title="Следующая неделя", planned_at=next_week)
+    url = _path(links.approval_link(world.alpha, world.users["expert"], week=dt.date(2026, 11, 18)))
+    body = client.get(url).content.decode()
+    assert "Первый" in body and "Второй" in body and "Следующая неделя" not in body
+    form = {
+        "item": second.pk,
+        "decision": "changes",
+        "comment": "Другое фото",
+        "return_to": "design",
+    }
+    client.post(url, form)
+    second.refresh_from_db()
+    assert (second.state, second.changes_from) == (State.CHANGES_REQUESTED, "design")
+    assert second.approvals.last().user == world.users["expert"]
+    # An item of another week cannot be decided through this link.
+    client.post(url, {"item": later.pk, "decision": "approve"})
+    later.refresh_from_db()
+    assert later.state == State.EXPERT_APPROVAL
+    first.refresh_from_db()
+    assert first.state == State.EXPERT_APPROVAL
+
+
+def test_the_requests_page_gives_the_smm_a_weekly_approval_link(world, login, client):
+    noon = dt.datetime.combine(today_in(world.alpha.timezone), dt.time(12))
+    item = expert_waiting_item(world, planned_at=noon)
+    page = login(world.users["smm"]).get(reverse("content:requests", args=["alpha"]))
+    url = page.context["week_link"]
+    client.logout()
+    assert item.title in client.get(_path(url)).content.decode()
+    expert_page = login(world.users["expert"]).get(reverse("content:requests", args=["alpha"]))
+    assert "week_link" not in expert_page.context
+
+
+def test_a_link_for_an_item_not_waiting_shows_a_clear_message(world, client, item):
+    url = _path(links.approval_link(world.alpha, world.users["expert"], item=item))
+    page = client.get(url)
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert 'class="done-note"' in body and item.title in body and 'name="decision"' not in body
+    response = client.post(url, {"item": item.pk, "decision": "approve"}, follow=True)
+    assert [m.level_tag for m in response.context["messages"]] == ["error"]
+    item.refresh_from_db()
+    assert item.state == State.IDEA and not item.approvals.exists()
+
+
+def test_an_approval_link_of_someone_no_longer_the_expert_is_404(world, client):
+    item = expert_waiting_item(world)
+    url = _path(links.approval_link(world.alpha, world.users["copywriter"], item=item))
+    assert client.get(url).status_code == 404
+    forged = reverse("content:approval_link", args=["abc:def"])
+    assert client.get(forged).status_code == 404
+
+
+@pytest.mark.parametrize("persona", ["smm", "other_expert"])
+def test_the_link_works_whoever_is_logged_in(world, login, persona):
+    found = make_request(world)
+    client = login(world.users[persona])
+    assert client.get(_path(links.request_link(found))).status_code == 200
+
+
+# --- for the persona x route test (tests/test_access_routes.py) --------------------------------
+
+
+def first_request(world):
+    """An open request of Alpha, created once per world."""
+    return world.alpha.expert_requests.first() or make_request(world)
+
+
+def signed_link(world, route_name: str) -> str:
+    """A real signed link for a public route, so that the page really answers."""
+    if route_name.endswith("approval_link"):
+        return links.approval_token(world.alpha, world.users["expert"], week=dt.date(2026, 11, 16))
+    return links.request_token(first_request(world))
