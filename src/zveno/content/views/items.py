@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from zveno.content import collab, selectors, services
+from zveno.content import collab, links, selectors, services
 from zveno.content.forms import ChangesForm, ItemForm
 from zveno.content.models import Media, State
 from zveno.core.forms import apply_errors
@@ -222,8 +222,17 @@ def item_detail(request, slug: str, item: int):
         comments=obj.comments.select_related("author").prefetch_related("mentions"),
         warnings=_labelled(services.length_warnings(obj)),
         current=collab.current_step(obj), final=obj.state in FINAL,
+        expert_link=_expert_link(request, granted, obj),
     )  # fmt: skip
     return render(request, "content/items/detail.html", context)
+
+
+def _expert_link(request, granted, item) -> str:
+    """For the team: the login-free link to send the expert while the item waits for them."""
+    if item.state != State.EXPERT_APPROVAL or not granted.can(Capability.REVIEW_CONTENT):
+        return ""
+    expert = links.expert_of(item.project)
+    return links.approval_link(item.project, expert, item=item, request=request) if expert else ""
 
 
 def _act(request, slug: str, item: int, action, done: str):
