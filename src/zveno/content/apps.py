@@ -8,3 +8,8 @@ class ContentConfig(AppConfig):
     name = "zveno.content"
     label = "content"
     verbose_name = _("Content")
+
+    def ready(self) -> None:
+        from zveno.content import workload
+
+        workload.register()
