@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from zveno.content import demo as content_demo
 from zveno.playbooks import services as playbook_services
 from zveno.team import demo as team_demo
 from zveno.workspaces import services as ws
@@ -213,6 +214,7 @@ def load() -> list[Login]:
         # The playbook is chosen once the whole team is there, so the matrix fits the team.
         playbook_services.choose_playbook(owner, project, playbook, spec["cadence"])
     team_demo.load(workspace, users, today)
+    content_demo.load(workspace, users, today)
     return logins
 
 
