@@ -73,8 +73,7 @@ def _plan_rows(project: Project, weeks: list[dt.date]) -> list[_Row]:
     bounds = _bounds(project, weeks)
     if bounds is None:
         return []
-    shared = workload._shared.get()
-    f = shared.get(project.pk) if shared else None
+    f = workload.shared_facts(project)
     key = (project.pk, tuple(weeks))
     cached = getattr(f, "content_plan_rows", None)
     if cached is not None and cached[0] == key:
@@ -125,7 +124,7 @@ def content_demand(project: Project, weeks: list[dt.date]) -> Iterator[Demand]:
             if row.assignee_id is not None:
                 yield Demand(row.assignee_id, role, week, hours, source)
             else:
-                yield from workload._allocate(f, role, hours, week, source)
+                yield from workload.allocate(f, role, hours, week, source)
 
 
 def plan_coverage(project: Project, weeks: list[dt.date]) -> Iterable[tuple[int, dt.date]]:

@@ -129,6 +129,12 @@ def _load_facts(project: Project) -> Facts:
     )
 
 
+def shared_facts(project: Project) -> Facts | None:
+    """The read of the enclosing ``shared_reads`` block, if any (sources cache on it)."""
+    cache = _shared.get()
+    return cache.get(project.pk) if cache else None
+
+
 def facts(project: Project) -> Facts:
     """The shared read when inside ``shared_reads``, else a fresh one."""
     cache = _shared.get()
@@ -230,7 +236,7 @@ def channel_plans(f: Facts) -> list[ChannelPlan]:
     return plans
 
 
-def _allocate(f: Facts, role: str, hours: float, week: dt.date, source: str) -> Iterator[Demand]:
+def allocate(f: Facts, role: str, hours: float, week: dt.date, source: str) -> Iterator[Demand]:
     holders = f.holders(role)
     if holders:
         share = hours / len(holders)
@@ -269,7 +275,7 @@ def cadence_demand(project: Project, weeks: list[dt.date]) -> Iterator[Demand]:
             for fmt, per_role in plan.hours.items():
                 source = f"cadence:{plan.network}/{fmt}"
                 for role, hours in per_role.items():
-                    yield from _allocate(f, role, hours, week, source)
+                    yield from allocate(f, role, hours, week, source)
 
 
 # --- tasks ------------------------------------------------------------------------------------
