@@ -237,6 +237,7 @@ def channel_plans(f: Facts) -> list[ChannelPlan]:
 
 
 def allocate(f: Facts, role: str, hours: float, week: dt.date, source: str) -> Iterator[Demand]:
+    """A role's hours split among its holders; else the SMM's (reported uncovered)."""
     holders = f.holders(role)
     if holders:
         share = hours / len(holders)
