@@ -12,11 +12,13 @@ USAGE = """usage: zveno <command> [options]
   demo                                    load (or refresh the logins of) the demo workspace
   createadmin                             create a workspace owner account
   token create <username> [--name N]      print a new API token for a user
+  import <project> <file> --preset NAME   import metrics from CSV/XLSX (progress bar) [--year Y]
+  report <project> --from D --to D        a period report: --format pdf|xlsx|json [--output F]
   manage <manage.py command> …            any Django management command
 
 `zveno <command> --help` explains each one."""
 
-OWN = {"serve", "worker", "demo", "createadmin", "token"}
+OWN = {"serve", "worker", "demo", "createadmin", "token", "import", "report"}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -15,6 +15,10 @@ from ninja.security import HttpBearer
 
 from zveno.accounts.api import router as accounts_router
 from zveno.accounts.services import user_for_token
+from zveno.analytics.api_goals import router as goals_router
+from zveno.analytics.api_imports import router as imports_router
+from zveno.analytics.api_reports import router as reports_router
+from zveno.analytics.api_summary import router as summary_router
 from zveno.content.api import router as content_router
 from zveno.content.api_feeds import router as feeds_router
 from zveno.content.api_requests import router as requests_router
@@ -104,3 +108,7 @@ api.add_router("", content_router)
 api.add_router("", requests_router)
 api.add_router("", sheets_router)
 api.add_router("", feeds_router)
+api.add_router("", summary_router)
+api.add_router("", imports_router)
+api.add_router("", goals_router)
+api.add_router("", reports_router)

@@ -36,6 +36,15 @@ def _configure() -> None:
                 "task": "zveno.accounts.tasks.resend_pending_invitation_emails",
                 "schedule": 300.0,
             },
+            "sweep-stale-imports": {
+                "task": "zveno.analytics.tasks.sweep_imports",
+                "schedule": 300.0,
+            },
+            "evaluate-goals": {"task": "zveno.analytics.tasks.evaluate_goals", "schedule": 900.0},
+            "send-due-reports": {
+                "task": "zveno.analytics.tasks.send_due_reports",
+                "schedule": 900.0,
+            },
         },
     )
 

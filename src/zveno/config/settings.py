@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "zveno.team",
     "zveno.analytics",
     "zveno.content",
+    "zveno.notifications",
 ]
 
 MIDDLEWARE = [

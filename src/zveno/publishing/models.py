@@ -17,6 +17,7 @@ class Network(models.TextChoices):
     YOUTUBE = "youtube", "YouTube"
     RUTUBE = "rutube", "Rutube"
     TIKTOK = "tiktok", "TikTok"
+    FACEBOOK = "facebook", "Facebook"
     WEBSITE = "website", _("Website")
     EMAIL = "email", _("E-mail list")
     CHAT = "chat", _("Internal chat")

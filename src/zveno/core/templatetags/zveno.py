@@ -22,3 +22,20 @@ def role_label(role: str) -> str:
     from zveno.workspaces.roles import JobRole
 
     return str(dict(JobRole.choices).get(role, role))
+
+
+# The project's sections: each page's ``tab`` belongs to one group of the first tab row.
+TAB_GROUPS = {
+    "content": {"content", "plan", "calendar", "requests", "my_work"},
+    "team": {"members", "stages", "tasks", "matrix", "agreement", "workload"},
+    "analytics": {"analytics", "performance", "channels", "goals", "imports", "daily", "reports"},
+}
+
+
+@register.filter
+def tab_group(tab: str) -> str:
+    """The first-row section a page's ``tab`` belongs to (``overview``, ``playbook``, …)."""
+    for group, tabs in TAB_GROUPS.items():
+        if tab in tabs:
+            return group
+    return tab or "overview"

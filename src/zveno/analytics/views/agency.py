@@ -1,0 +1,5 @@
+"""Analytics pages: agency."""
+
+from __future__ import annotations
+
+urls: list = []

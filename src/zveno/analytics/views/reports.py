@@ -1,0 +1,22 @@
+"""Analytics pages: reports (placeholder until the page lands)."""
+
+from __future__ import annotations
+
+from django.shortcuts import render
+from django.urls import path
+
+from zveno.workspaces import access
+from zveno.workspaces.roles import Capability
+
+
+@access.member_required
+def reports(request, slug):
+    project = access.project_for(request.user, slug, Capability.VIEW_ANALYTICS)
+    granted = access.access_to(request.user, project)
+    ctx = {"project": project, "granted": granted, "tab": "reports"}
+    return render(request, "analytics/_placeholder.html", ctx)
+
+
+urls = [
+    path("p/<slug:slug>/analytics/reports/", reports, name="reports"),
+]

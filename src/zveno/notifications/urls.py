@@ -1,0 +1,5 @@
+from zveno.notifications import views
+
+app_name = "notifications"
+
+urlpatterns = [*views.urls]

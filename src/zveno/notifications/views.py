@@ -1,0 +1,5 @@
+"""The inbox."""
+
+from __future__ import annotations
+
+urls: list = []
