@@ -15,6 +15,7 @@ from django.apps import apps
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from tests.analytics.fills import FILLS
 from tests.conftest import CANARY_A1, CANARY_A2, CANARY_B1, PERSONAS, World, build_world
 from zveno.config.api import api as ninja_api
 from zveno.team.models import ChecklistItem
@@ -154,6 +155,8 @@ def fill_web(name: str, kwargs: list[str], world: World, persona: str) -> str:
             from tests.content.test_links import first_request
 
             values[kw] = first_request(world).pk
+        elif kw in FILLS:
+            values[kw] = FILLS[kw](world, name)
         else:
             pytest.fail(f"teach this test how to fill <{kw}> of route {name}")
     return reverse(name, kwargs=values)
@@ -179,6 +182,9 @@ def fill_api(path: str, world: World) -> str:
     if "{item_id}" in path:
         values["item_id"] = content_item(world).pk
         values["publication_id"] = content_item(world).publications.first().pk
+    for key, fill in FILLS.items():
+        if "{" + key + "}" in path:
+            values[key] = fill(world, path)
     for key, value in values.items():
         path = path.replace("{" + key + "}", str(value))
     assert "{" not in path, f"teach this test how to fill the parameters of {path}"
