@@ -191,3 +191,30 @@ def signed_link(world, route_name: str) -> str:
     if route_name.endswith("approval_link"):
         return links.approval_token(world.alpha, world.users["expert"], week=dt.date(2026, 11, 16))
     return links.request_token(first_request(world))
+
+
+def test_the_approval_link_works_on_a_custom_level_naming_the_expert(world, client):
+    from zveno.content.models import PolicyMode
+
+    members = {m.user.username: m for m in world.alpha.memberships.select_related("user")}
+    services.set_policy(
+        world.users["owner"], world.alpha, PolicyMode.CUSTOM,
+        [{"name": "SMM", "rule": "any", "approvers": [members["smm"]]},
+         {"name": "Клиент и продюсер", "rule": "all",
+          "approvers": [members["expert"], members["owner"]]}],
+    )  # fmt: skip
+    item = to_review(world, make_item(world))
+    url = _path(links.approval_link(world.alpha, world.users["expert"], item=item))
+    def decision_form_shown() -> bool:
+        return f'name="item" value="{item.pk}"' in client.get(url).content.decode()
+
+    assert not decision_form_shown()  # level 1 is the SMM's
+    services.approve(world.users["smm"], item)
+    assert decision_form_shown()
+    client.post(url, {"item": item.pk, "decision": "approve", "comment": "Да"})
+    item.refresh_from_db()
+    assert (item.state, item.current_level) == (State.REVIEW, 2)  # the owner has not approved
+    assert not decision_form_shown()  # the expert has decided; the owner has not
+    services.approve(world.users["owner"], item)
+    item.refresh_from_db()
+    assert item.state == State.APPROVED

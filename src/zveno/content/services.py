@@ -462,6 +462,25 @@ def _current_level(actor, item: ContentItem) -> tuple[Level, list[Level]]:
     return level, levels
 
 
+def awaits(user, item: ContentItem) -> bool:
+    """Whether the item waits for a decision ``user`` may take now: the built-in expert level for
+    the project's expert, or a custom level that names the user among its approvers."""
+    levels = levels_of(policy_of(item.project))
+    waiting = item.state in {State.REVIEW, State.EXPERT_APPROVAL}
+    if not waiting or not 0 < item.current_level <= len(levels):
+        return False
+    level = levels[item.current_level - 1]
+    membership = item.project.memberships.filter(user=user).first()
+    if membership is None:
+        return False
+    if level.capability is not None:
+        return level.capability in capabilities_for(membership.roles, None)
+    decided = item.approvals.filter(
+        level=level.number, round=item.approval_round, user=user, decision=Decision.APPROVED
+    ).exists()
+    return membership.pk in level.approver_ids and not decided
+
+
 def _level_complete(item: ContentItem, level: Level) -> bool:
     approved = set(
         item.approvals.filter(

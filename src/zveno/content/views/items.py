@@ -229,10 +229,12 @@ def item_detail(request, slug: str, item: int):
 
 def _expert_link(request, granted, item) -> str:
     """For the team: the login-free link to send the expert while the item waits for them."""
-    if item.state != State.EXPERT_APPROVAL or not granted.can(Capability.REVIEW_CONTENT):
+    if not granted.can(Capability.REVIEW_CONTENT):
         return ""
     expert = links.expert_of(item.project)
-    return links.approval_link(item.project, expert, item=item, request=request) if expert else ""
+    if expert is None or not services.awaits(expert, item):
+        return ""
+    return links.approval_link(item.project, expert, item=item, request=request)
 
 
 def _act(request, slug: str, item: int, action, done: str):

@@ -148,7 +148,7 @@ def _decide(request, target) -> None:
     if item is None or decision not in {"approve", "changes"}:
         messages.error(request, _("Choose an item and a decision."))
         return
-    if item.state != State.EXPERT_APPROVAL:
+    if not services.awaits(target.expert, item):
         messages.error(request, _("This item is not waiting for your approval."))
         return
     comment = request.POST.get("comment", "")
@@ -177,7 +177,7 @@ def approval_link(request, link: str):
         _decide(request, target)
         return redirect("content:approval_link", link)
     items = list(target.items())
-    waiting = [i for i in items if i.state == State.EXPERT_APPROVAL]
+    waiting = [i for i in items if services.awaits(target.expert, i)]
     context = {
         "project": target.project, "target": target, "waiting": waiting,
         "single": items[0] if target.item_id is not None and items else None,
