@@ -115,7 +115,11 @@ def _write(row: str) -> None:
     lines = path.read_text().splitlines() if path.exists() else header.splitlines()
     key = row.split("|")[1:3]
     lines = [line for line in lines if line.split("|")[1:3] != key]
-    lines.append(row)
+    # The row goes at the end of the first table; other benchmarks have sections below it.
+    end = next((n for n, line in enumerate(lines) if line.startswith("|")), len(lines))
+    while end < len(lines) and lines[end].startswith("|"):
+        end += 1
+    lines.insert(end, row)
     path.write_text("\n".join(lines) + "\n")
 
 

@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
-from django.urls import NoReverseMatch, reverse
+from django.db.models import Prefetch, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zveno.content import selectors, services
-from zveno.content.models import ContentItem, FeedToken, State
+from zveno.content.models import ContentItem, FeedToken, Publication, State
 from zveno.workspaces import access
 from zveno.workspaces.models import Project, ProjectMembership
 from zveno.workspaces.roles import Capability
@@ -93,19 +93,35 @@ def zone_of(project: Project) -> zoneinfo.ZoneInfo:
     return zoneinfo.ZoneInfo(project.timezone)
 
 
+PK = 987654321  # a stand-in id, replaced in reversed addresses
+
+
 def items_between(project: Project, start: dt.date, end: dt.date, filters: Filters) -> list:
     """Items planned from ``start`` to ``end`` (inclusive, project days), each with ``local``."""
     begin, finish = selectors.day_range_utc(project, start, end)
-    qs = filters.apply(selectors.items(project)).filter(
-        planned_at__gte=begin, planned_at__lt=finish
+    # Only what a card shows: the steps and their assignees that a list page needs are not read.
+    channels = Publication.objects.select_related("channel").only("item_id", "channel__name")
+    qs = (
+        filters.apply(ContentItem.objects.filter(project=project))
+        .filter(planned_at__gte=begin, planned_at__lt=finish)
+        .select_related("rubric")
+        .only("pk", "title", "state", "planned_at", "rubric__name")
+        .prefetch_related(Prefetch("publications", channels))
     )
     zone = zone_of(project)
     found = list(qs.order_by("planned_at", "pk"))
+    # Addresses are reversed once and filled per item: a month can hold a thousand cards.
+    item_at = reverse("content:item", args=(project.slug, PK)).replace(str(PK), "{}")
+    move_at = reverse("content:calendar_move", args=(project.slug, PK)).replace(str(PK), "{}")
+    labels = dict(State.choices)
     for item in found:
         # Naive on purpose: template filters would shift an aware time to the viewer's zone.
         item.local = item.planned_at.astimezone(zone).replace(tzinfo=None)
-        item.url = item_url(project, item)
+        item.time, item.minute = item.local.strftime("%H:%M"), item.local.strftime("%M")
+        item.url, item.move_url = item_at.format(item.pk), move_at.format(item.pk)
         item.locked = item.state in services.FINAL
+        item.state_label = labels.get(item.state, item.state)
+        item.channel_text = "".join(f" · {p.channel.name}" for p in item.publications.all())
     return found
 
 
@@ -153,13 +169,8 @@ def day_items(project: Project, day: dt.date, filters: Filters, hour: int | None
 
 
 def item_url(project: Project, item: ContentItem) -> str:
-    """The item's page; the calendar on the item's day until the item page exists."""
-    try:
-        return reverse("content:item", args=(project.slug, item.pk))
-    except NoReverseMatch:
-        url = reverse("content:calendar", args=(project.slug,))
-        day = item.planned_at.astimezone(zone_of(project)).date() if item.planned_at else None
-        return f"{url}?view=list&date={day.isoformat()}" if day else url
+    """The item's page."""
+    return reverse("content:item", args=(project.slug, item.pk))
 
 
 # --- rescheduling -----------------------------------------------------------------------------
