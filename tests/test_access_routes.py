@@ -195,6 +195,12 @@ def fill_api(path: str, world: World) -> str:
 
 # Plausible bodies, so that writes are really attempted; a route without one gets an empty body.
 WEB_FORMS = {
+    "publishing:channels": {"network": "vk", "name": "ВК", "slots": "Пн 10:00", "is_active": "on"},
+    "publishing:channel_edit": {
+        "network": "telegram", "name": "ТГ", "slots": "Ср 19:00", "is_active": "on",
+        "cadence_post": "3",
+    },
+    "content:publication_edit": {"planned_at": "2026-11-20T15:00", "text": "Свой текст"},
     "workspaces:project_create": {
         "name": "Новый проект", "niche": "ecommerce", "goal_type": "reach_traffic",
         "start_date": "2026-12-01", "timezone": "Europe/Moscow", "status": "active",
@@ -212,6 +218,16 @@ WEB_FORMS = {
     "accounts:set_language": {"language": "en", "next": "/"},
 }  # fmt: skip
 API_BODIES = {
+    ("POST", "/api/v1/projects/{slug}/channels"): {
+        "network": "vk",
+        "name": "ВК",
+        "slots": [{"weekday": 0, "time": "10:00"}],
+    },
+    ("PATCH", "/api/v1/projects/{slug}/channels/{channel_id}"): {"name": "Новое имя"},
+    ("POST", "/api/v1/projects/{slug}/items/{item_id}/comments"): {"text": "Комментарий @smm"},
+    ("PATCH", "/api/v1/projects/{slug}/items/{item_id}/comments/{comment_id}"): {
+        "text": "Исправлено",
+    },
     ("POST", "/api/v1/projects"): {"name": "Проект из API", "workspace": "ws-a"},
     ("PATCH", "/api/v1/projects/{slug}"): {"status": "paused"},
     ("POST", "/api/v1/projects/{slug}/members"): {"email": "x@example.test", "roles": ["sales"]},

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("zveno.playbooks.urls")),
     path("", include("zveno.team.urls")),
     path("", include("zveno.content.urls")),
+    path("", include("zveno.publishing.urls")),
     path("", include("zveno.analytics.urls")),
     path("", include("zveno.notifications.urls")),
     path("api/v1/", api.urls),

@@ -66,6 +66,41 @@ def add_comment(actor, item: ContentItem, text: str) -> Comment:
     return comment
 
 
+@transaction.atomic
+def edit_comment(actor, comment: Comment, text: str) -> Comment:
+    """Only its author edits a comment; the @mentions are recomputed from the new text."""
+    item = comment.item
+    access.require(actor, item.project, C.VIEW_PROJECT)
+    if comment.author_id != actor.pk:
+        raise ValidationError(_("Only its author can edit a comment."))
+    text = text.strip()
+    if not text:
+        raise ValidationError({"text": _("Write a comment first.")})
+    comment.text = text[:5000]
+    comment.save(update_fields=["text"])
+    people = mentioned(item.project, text)
+    comment.mentions.set(people)
+    Activity.objects.create(
+        item=item, actor=actor, verb="comment_edited",
+        data={"comment": comment.pk, "mentions": [u.pk for u in people]},
+    )  # fmt: skip
+    return comment
+
+
+@transaction.atomic
+def delete_comment(actor, comment: Comment) -> None:
+    """Its author deletes a comment; the SMM and the lead (REVIEW_CONTENT) delete any."""
+    item = comment.item
+    access.require(actor, item.project, C.VIEW_PROJECT)
+    if comment.author_id != actor.pk:
+        access.require(actor, item.project, C.REVIEW_CONTENT)
+    Activity.objects.create(
+        item=item, actor=actor, verb="comment_deleted",
+        data={"comment": comment.pk, "author": comment.author_id},
+    )  # fmt: skip
+    comment.delete()
+
+
 # --- media -------------------------------------------------------------------------------------
 
 

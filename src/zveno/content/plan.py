@@ -3,10 +3,14 @@
 The generator turns the playbook's cadence into idea-stage items: each active channel publishes
 its formats at ``units a week × CADENCE_FACTOR`` (or its own cadence), as ``team.workload`` reads
 it; over a range of D days a format gets ``round(units × D / 7)`` slots (at most one a day),
-spread evenly over the days that are not the project's days off. A slot is a (channel, day,
-format); one that already holds an item is skipped, so nothing is overwritten and a second run
-adds nothing. Rubrics go to the slots in date order, each time to the rubric furthest below its
-target share, counting the items already planned in the range.
+spread evenly over the days that are not the project's days off, at a fixed hour by format.
+A channel with preferred posting slots (``Channel.slots``: weekday and local time) publishes
+only in them instead: its formats, in format order, are spread evenly over the range's slot
+times on free days (``round(units × D / 7)`` each, at most the slots left), each slot used once.
+A slot is a (channel, day, format); one that already holds an item is skipped (for a channel with
+slots, also a slot time that already holds an item of the channel), so nothing is overwritten and
+a second run adds nothing. Rubrics go to the slots in date order, each time to the rubric
+furthest below its target share, counting the items already planned in the range.
 
 The mix compares, per month of the project's calendar, the share of each rubric among the
 planned items (everything not cancelled) and among the published ones with the target share.
@@ -47,11 +51,13 @@ class Slot:
     format: str
     rubric: str  # code, "" when the project has no rubrics
     rubric_name: str
+    time: dt.time | None = None  # the channel's posting slot; None: the format's usual hour
 
     @property
     def planned_at(self) -> dt.datetime:
         """Naive, in the project's time zone."""
-        return dt.datetime.combine(self.day, dt.time(FORMAT_HOURS.get(self.format, DEFAULT_HOUR)))
+        at = self.time or dt.time(FORMAT_HOURS.get(self.format, DEFAULT_HOUR))
+        return dt.datetime.combine(self.day, at)
 
     @property
     def format_label(self) -> str:
@@ -82,18 +88,48 @@ def _spread(days: list[dt.date], count: int) -> list[dt.date]:
     return [days[(2 * i + 1) * len(days) // (2 * count)] for i in range(count)]
 
 
-def _occupied(project: Project, start: dt.date, end: dt.date) -> set[tuple[int, dt.date, str]]:
+def _occupied(project: Project, start: dt.date, end: dt.date) -> tuple[set, set]:
+    """(channel, local day, format) and (channel, local day, local time) already planned."""
     zone = zoneinfo.ZoneInfo(project.timezone)
     begin, finish = selectors.day_range_utc(project, start, end)
     rows = Publication.objects.filter(item__project=project).exclude(item__state=State.CANCELLED)
-    taken = set()
+    taken, at = set(), set()
     for channel, own, item_time, fmt in rows.values_list(
         "channel_id", "planned_at", "item__planned_at", "item__format"
     ):
         when = own or item_time
         if when is not None and begin <= when < finish:
-            taken.add((channel, when.astimezone(zone).date(), fmt))
-    return taken
+            local = when.astimezone(zone)
+            taken.add((channel, local.date(), fmt))
+            at.add((channel, local.date(), local.time().replace(second=0, microsecond=0)))
+    return taken, at
+
+
+def _slot_times(slots) -> dict[int, list[dt.time]]:
+    """{weekday: [times]} from a channel's slots (bad entries, if any, are left out)."""
+    times: dict[int, list[dt.time]] = {}
+    for slot in slots or []:
+        try:
+            hour, minute = (int(x) for x in str(slot["time"]).split(":"))
+            times.setdefault(int(slot["weekday"]), []).append(dt.time(hour, minute))
+        except (KeyError, TypeError, ValueError):
+            continue
+    return {day: sorted(set(found)) for day, found in times.items()}
+
+
+def _by_slots(free: list[dt.date], days: int, slots, units: dict[str, float]) -> list[tuple]:
+    """(day, format, time) for a channel with posting slots: each slot time used at most once."""
+    times = _slot_times(slots)
+    left = [(day, at) for day in free for at in times.get(day.weekday(), [])]
+    order = list(Format.values)
+    found = []
+    for fmt in sorted(units, key=lambda f: order.index(f) if f in order else len(order)):
+        count = slot_count(units[fmt], days, len(left))
+        chosen = _spread(left, count) if count else []
+        found += [(day, fmt, at) for day, at in chosen]
+        used = set(chosen)
+        left = [slot for slot in left if slot not in used]
+    return found
 
 
 def _rubric_counts(project: Project, start: dt.date, end: dt.date) -> Counter:
@@ -132,19 +168,27 @@ def draft(project: Project, start: dt.date, end: dt.date) -> list[Slot]:
     free = [day for day in days if day not in off]
     facts = workload.facts(project)
     names = {c.pk: c.name for c in facts.channels}
-    taken = _occupied(project, start, end)
+    slots = {c.pk: c.slots for c in facts.channels if _slot_times(c.slots)}
+    taken, taken_at = _occupied(project, start, end)
     found = []
     for plan in workload.channel_plans(facts):
+        channel = plan.channel_id
+        if channel in slots:
+            for day, fmt, at in _by_slots(free, len(days), slots[channel], dict(plan.units)):
+                if (channel, day, fmt) not in taken and (channel, day, at) not in taken_at:
+                    found.append((day, at, channel, plan.network, fmt))
+            continue
         for fmt, units in plan.units.items():
             count = slot_count(units, len(days), len(free))
             for day in _spread(free, count) if count else []:
-                if (plan.channel_id, day, fmt) not in taken:
-                    found.append((day, plan.channel_id, plan.network, fmt))
-    found.sort(key=lambda s: (s[0], s[1], list(Format.values).index(s[3])))
+                if (channel, day, fmt) not in taken:
+                    found.append((day, None, channel, plan.network, fmt))
+    order = list(Format.values)
+    found.sort(key=lambda s: (s[0], s[1] or dt.time.min, s[2], order.index(s[4])))
     rubrics = _balance(project, start, end, len(found))
     return [
-        Slot(channel, names.get(channel, ""), network, day, fmt, code, name)
-        for (day, channel, network, fmt), (code, name) in zip(found, rubrics, strict=True)
+        Slot(channel, names.get(channel, ""), network, day, fmt, code, name, at)
+        for (day, at, channel, network, fmt), (code, name) in zip(found, rubrics, strict=True)
     ]
 
 

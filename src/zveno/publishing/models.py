@@ -32,6 +32,8 @@ class Channel(models.Model):
     handle = models.CharField(_("handle or address"), max_length=200, blank=True)
     # Units per week by format; empty means "as the project's playbook plans for this network".
     cadence = models.JSONField(_("cadence"), default=dict, blank=True)
+    # Preferred posting slots, local to the project: [{"weekday": 0-6 (Monday 0), "time": "HH:MM"}].
+    slots = models.JSONField(_("posting slots"), default=list, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -191,6 +191,8 @@ VERBS = {
     "commented": gettext_lazy("commented"),
     "media_added": gettext_lazy("attached a file"),
     "publication_updated": gettext_lazy("changed a channel's publication"),
+    "comment_edited": gettext_lazy("edited a comment"),
+    "comment_deleted": gettext_lazy("deleted a comment"),
 }
 
 

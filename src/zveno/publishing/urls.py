@@ -1,0 +1,5 @@
+from zveno.publishing import views
+
+app_name = "publishing"
+
+urlpatterns = list(views.urls)
