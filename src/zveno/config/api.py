@@ -20,10 +20,12 @@ from zveno.analytics.api_imports import router as imports_router
 from zveno.analytics.api_reports import router as reports_router
 from zveno.analytics.api_summary import router as summary_router
 from zveno.content.api import router as content_router
+from zveno.content.api_comments import router as comments_router
 from zveno.content.api_feeds import router as feeds_router
 from zveno.content.api_requests import router as requests_router
 from zveno.content.api_sheets import router as sheets_router
 from zveno.playbooks.api import router as playbooks_router
+from zveno.publishing.api import router as channels_router
 from zveno.team.api import router as team_router
 from zveno.team.api_health import router as health_router
 from zveno.workspaces.api import router as workspaces_router
@@ -112,3 +114,5 @@ api.add_router("", summary_router)
 api.add_router("", imports_router)
 api.add_router("", goals_router)
 api.add_router("", reports_router)
+api.add_router("", channels_router)
+api.add_router("", comments_router)
