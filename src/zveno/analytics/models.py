@@ -20,7 +20,7 @@ class Source(models.TextChoices):
     CONNECTOR = "connector", _("From the network's API")
 
 
-# Per-post counters, in the order METRICS.md lists them.
+# Per-post counters, in the order docs/metrics.md lists them.
 POST_COUNTERS = (
     "views",
     "reach",

@@ -43,7 +43,8 @@ from zveno.workspaces.roles import Capability, JobRole, capabilities_for
 
 C = Capability
 
-# Per-network text limits (../shared/APIS.md); Telegram allows 1024 characters under media.
+# Per-network text limits from the networks' API documentation; Telegram allows 1024 characters
+# under media.
 TELEGRAM_TEXT, TELEGRAM_CAPTION = 4096, 1024
 LIMITS = {Network.INSTAGRAM: 2200, Network.VK: 16384}
 MEDIA_FORMATS = {"carousel", "stories", "reels", "video"}
