@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from zveno.content import selectors, services
 from zveno.content.models import ContentItem, Format, Goal, State, StepKind
+from zveno.core.rows import Problem
 from zveno.publishing.models import Network
 from zveno.workspaces import access
 from zveno.workspaces.models import Project
@@ -153,18 +154,6 @@ def to_xlsx(project: Project, language: str, **period) -> bytes:
 
 
 # --- import ------------------------------------------------------------------------------------
-
-
-@dataclass
-class Problem:
-    """One problem of the file: the spreadsheet's row (the header is row 1) and column."""
-
-    row: int
-    column: str
-    message: str
-
-    def as_dict(self) -> dict:
-        return {"row": self.row, "column": self.column, "message": self.message}
 
 
 @dataclass

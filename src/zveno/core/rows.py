@@ -1,0 +1,17 @@
+"""What every file import reports: a problem at a row and column of the file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class Problem:
+    """One problem of a file: the spreadsheet's row (the header is row 1) and column."""
+
+    row: int
+    column: str
+    message: str
+
+    def as_dict(self) -> dict:
+        return {"row": self.row, "column": self.column, "message": self.message}
