@@ -16,6 +16,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
+from zveno.analytics import demo as analytics_demo
 from zveno.content import demo as content_demo
 from zveno.playbooks import services as playbook_services
 from zveno.team import demo as team_demo
@@ -220,6 +221,7 @@ def load() -> list[Login]:
         playbook_services.choose_playbook(owner, project, playbook, spec["cadence"])
     team_demo.load(workspace, users, today)
     content_demo.load(workspace, users, today)
+    analytics_demo.load(workspace, users, today)
     return logins
 
 
