@@ -1,20 +1,63 @@
-"""Analytics pages: overview (placeholder until the page lands)."""
+"""Analytics pages: the project's summary (goals, funnel, key metrics against the last period)."""
 
 from __future__ import annotations
 
-from django.shortcuts import render
-from django.urls import path
+from urllib.parse import urlencode
 
+from django.shortcuts import render
+from django.urls import path, reverse
+
+from zveno.analytics import goals, selectors
 from zveno.workspaces import access
 from zveno.workspaces.roles import Capability
+
+KEEP = ("avg", "heat", "min_reach")  # page options a new period keeps
+
+
+def page_context(request, project, tab: str) -> dict:
+    """What every analytics page has: the project head, the period and its picker."""
+    period, error = selectors.parse_period(project, request.GET)
+    keep = {k: request.GET[k] for k in KEEP if request.GET.get(k)}
+    return {
+        "keep": keep,
+        "extra_query": urlencode(keep),
+        "project": project,
+        "granted": access.access_to(request.user, project),
+        "tab": tab,
+        "period": period,
+        "previous": period.previous(),
+        "period_error": error,
+        "presets": selectors.PRESETS,
+        "average": selectors.parse_average(request.GET.get("avg")),
+        "averages": [(k, selectors.formulas.AVERAGING_NAMES[k]) for k in selectors.AVERAGES],
+        "has_data": selectors.has_data(project),
+        "fx": selectors.formulas.FORMULAS,
+    }
+
+
+def with_csv(project, period, *charts):
+    """Sets each chart's CSV link: the same period and options as the page."""
+    for chart in charts:
+        url = reverse("analytics:chart_csv", args=[project.slug, chart.key])
+        chart.csv_url = f"{url}?{urlencode({**period.params, **chart.params})}"
+    return list(charts)
 
 
 @access.member_required
 def overview(request, slug):
     project = access.project_for(request.user, slug, Capability.VIEW_ANALYTICS)
-    granted = access.access_to(request.user, project)
-    ctx = {"project": project, "granted": granted, "tab": "analytics"}
-    return render(request, "analytics/_placeholder.html", ctx)
+    ctx = page_context(request, project, "analytics")
+    period = ctx["period"]
+    ctx["goals"] = goals.for_project(project)
+    if ctx["has_data"]:
+        ctx["cards"] = selectors.key_metrics(project, period)
+        ctx["charts"] = with_csv(
+            project,
+            period,
+            selectors.daily_chart(project, period),
+            selectors.funnel_chart(project, period),
+        )
+    return render(request, "analytics/overview.html", ctx)
 
 
 urls = [

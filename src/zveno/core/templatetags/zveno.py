@@ -28,7 +28,16 @@ def role_label(role: str) -> str:
 TAB_GROUPS = {
     "content": {"content", "plan", "calendar", "requests", "my_work"},
     "team": {"members", "stages", "tasks", "matrix", "agreement", "workload"},
-    "analytics": {"analytics", "performance", "channels", "goals", "imports", "daily", "reports"},
+    "analytics": {
+        "analytics",
+        "performance",
+        "channels",
+        "team_expert",
+        "goals",
+        "imports",
+        "daily",
+        "reports",
+    },
 }
 
 

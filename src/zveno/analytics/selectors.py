@@ -1,0 +1,972 @@
+"""Reads for the analytics pages: the period, key metrics, breakdowns, the heat map, top posts.
+
+Sums and averages over posts come from ``summary`` and every figure is computed by a named
+formula from ``formulas``; what lives here is only what a page needs on top of them (the
+weekday x hour heat map, top and bottom posts, organic vs promoted, expert input vs not, the
+channel pages). All reads are a fixed number of queries, however many posts a project has.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import statistics
+import zoneinfo
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Exists, OuterRef
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from zveno.analytics import formulas, summary
+from zveno.analytics.models import POST_COUNTERS, ChannelDay, Post
+from zveno.content.models import ExpertAnswer
+from zveno.core.timezones import today_in
+from zveno.publishing.models import Network
+
+PRESETS = ("7", "30", "90")
+DEFAULT_PRESET = "30"
+MAX_DAYS = 366
+AVERAGES = ("ratio_of_sums", "mean", "median")
+TOP_N = 10
+
+
+# ---------------------------------------------------------------------------------------- period
+
+
+@dataclass(frozen=True)
+class Period:
+    """An inclusive range of local dates in the project's time zone, and how it was chosen."""
+
+    start: dt.date
+    end: dt.date
+    preset: str = DEFAULT_PRESET  # "7", "30", "90", "month" or "custom"
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def previous(self) -> Period:
+        """The period of the same length right before this one."""
+        end = self.start - dt.timedelta(days=1)
+        return Period(end - dt.timedelta(days=self.days - 1), end, "custom")
+
+    def dates(self) -> list[dt.date]:
+        return [self.start + dt.timedelta(days=i) for i in range(self.days)]
+
+    @property
+    def params(self) -> dict[str, str]:
+        """The query parameters that choose this period again (for links and CSV downloads)."""
+        if self.preset in PRESETS:
+            return {"period": self.preset}
+        if self.preset == "month":
+            return {"month": f"{self.start:%Y-%m}"}
+        return {"from": self.start.isoformat(), "to": self.end.isoformat()}
+
+
+def _tz(project) -> zoneinfo.ZoneInfo:
+    return summary.project_zone(project)
+
+
+def default_period(project) -> Period:
+    today = today_in(project.timezone)
+    return Period(today - dt.timedelta(days=int(DEFAULT_PRESET) - 1), today, DEFAULT_PRESET)
+
+
+def parse_period(project, params) -> tuple[Period, str]:
+    """The period a page's query string asks for, and a message when it could not be read.
+
+    ``period=7|30|90`` (the last days up to today, in the project's time zone), ``month=YYYY-MM``
+    or ``from=YYYY-MM-DD&to=YYYY-MM-DD``; nothing or anything unreadable gives the last 30 days.
+    """
+    today = today_in(project.timezone)
+    preset = params.get("period", "")
+    if preset in PRESETS:
+        return Period(today - dt.timedelta(days=int(preset) - 1), today, preset), ""
+    if params.get("month"):
+        try:
+            first = dt.datetime.strptime(params["month"], "%Y-%m").date()
+        except ValueError:
+            return default_period(project), _("The month must look like 2026-11.")
+        last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
+        return Period(first, last, "month"), ""
+    if params.get("from") or params.get("to"):
+        try:
+            start = dt.date.fromisoformat(params.get("from", ""))
+            end = dt.date.fromisoformat(params.get("to", ""))
+        except ValueError:
+            message = _("Dates must look like 2026-11-30; showing the last 30 days.")
+            return default_period(project), message
+        if start > end:
+            message = _("The start of the period is after its end; showing the last 30 days.")
+            return default_period(project), message
+        if (end - start).days + 1 > MAX_DAYS:
+            message = _("A period can be at most a year long; showing the last 30 days.")
+            return default_period(project), message
+        return Period(start, end, "custom"), ""
+    return default_period(project), ""
+
+
+def parse_average(value: str | None) -> str:
+    return value if value in AVERAGES else "ratio_of_sums"
+
+
+# ---------------------------------------------------------------------------------- post rows
+
+
+@dataclass
+class PostRow:
+    """One post of the period with the figures the pages show."""
+
+    id: int
+    title: str
+    url: str
+    local_time: dt.datetime
+    network: str
+    format: str
+    rubric: str
+    channel_id: int | None
+    is_promoted: bool
+    expert: bool
+    followers: int | None
+    counters: dict = field(default_factory=dict)
+    interactions: int | None = None
+    reach: int | None = None
+    views: int | None = None
+    err: float | None = None
+
+    @property
+    def network_label(self) -> str:
+        return str(dict(Network.choices).get(self.network, self.network))
+
+
+def post_rows(project, period: Period) -> list[PostRow]:
+    """The period's posts (one query). A post counts as having the expert's input when it is
+    marked so, or when its publication's content item has an answered expert request."""
+    answered = ExpertAnswer.objects.filter(request__items=OuterRef("publication__item"))
+    fields = [f"latest_{name}" for name in POST_COUNTERS]
+    rows = (
+        summary.posts_in(project, period.start, period.end)
+        .annotate(answered=Exists(answered))
+        .values(
+            "id",
+            "title",
+            "url",
+            "external_id",
+            "published_at",
+            "network",
+            "format",
+            "rubric",
+            "channel_id",
+            "is_promoted",
+            "has_expert_input",
+            "answered",
+            "followers_at_publication",
+            *fields,
+        )
+        .order_by("published_at", "id")
+    )
+    zone = _tz(project)
+    out = []
+    for row in rows:
+        counters = {name: row[f"latest_{name}"] for name in POST_COUNTERS}
+        # The summary's reaction set (likes + comments + shares), so figures agree across pages.
+        interactions = formulas.interactions(counters, summary.REACTIONS)
+        err = formulas.err(interactions, counters["reach"])
+        out.append(
+            PostRow(
+                id=row["id"],
+                title=row["title"] or row["external_id"],
+                url=row["url"],
+                local_time=row["published_at"].astimezone(zone),
+                network=row["network"],
+                format=row["format"],
+                rubric=row["rubric"],
+                channel_id=row["channel_id"],
+                is_promoted=row["is_promoted"],
+                expert=row["has_expert_input"] or row["answered"],
+                followers=row["followers_at_publication"],
+                counters=counters,
+                interactions=interactions,
+                reach=counters["reach"],
+                views=counters["views"],
+                err=err,
+            )
+        )
+    return out
+
+
+def _sum(values) -> int | None:
+    present = [v for v in values if v is not None]
+    return sum(present) if present else None
+
+
+def group_stats(rows: list[PostRow]) -> dict:
+    """Posts, reach, interactions and ERR (three averages) of a group of posts."""
+    pairs = [(r.interactions, r.reach) for r in rows]
+    reach = _sum(r.reach for r in rows)
+    return {
+        "posts": len(rows),
+        "reach": reach,
+        "interactions": _sum(r.interactions for r in rows),
+        "reach_per_post": formulas.ratio(reach, len(rows)) if rows else None,
+        "err": {how: formulas.average(pairs, how=how) for how in AVERAGES},
+    }
+
+
+# -------------------------------------------------------------------------------- key metrics
+
+
+def _num(value):
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def _series_total(project, metric: str, period: Period):
+    return _num(summary.total(project, metric, period.start, period.end))
+
+
+def _series_last(project, metric: str, period: Period):
+    values = [v for _d, v in summary.series(project, metric, period.start, period.end)]
+    present = [v for v in values if v is not None]
+    return present[-1] if present else None
+
+
+def _totals(project, period: Period) -> dict:
+    s = summary.summarize(project, period.start, period.end)
+    out = {
+        "posts": s.get("posts"),
+        "reach": s.get("reach"),
+        "impressions": s.get("impressions"),
+        "interactions": s.get("interactions"),
+        "err": (s.get("err") or {}).get("ratio_of_sums"),
+        "followers": _series_last(project, "followers", period),
+    }
+    for key in ("dialogues", "leads", "sales", "revenue", "ad_spend"):
+        out[key] = _series_total(project, key, period)
+    spend = out["ad_spend"]
+    if spend:
+        out["romi"] = formulas.romi(out["revenue"] or 0, spend)
+        out["cpl"] = formulas.cpl(spend, out["leads"]) if out["leads"] else None
+    return out
+
+
+KEY_METRICS = [
+    # key, label, unit, which way is good (1 up, -1 down, 0 neither), formula key
+    ("posts", gettext_lazy("Posts"), "", 0, ""),
+    ("reach", gettext_lazy("Reach"), "", 1, "reach"),
+    ("impressions", gettext_lazy("Impressions"), "", 1, "impressions"),
+    ("interactions", gettext_lazy("Interactions"), "", 1, "interactions"),
+    ("err", gettext_lazy("ERR"), "%", 1, "err"),
+    ("followers", gettext_lazy("Followers"), "", 1, "followers"),
+    ("dialogues", gettext_lazy("Dialogues"), "", 1, ""),
+    ("leads", gettext_lazy("Leads"), "", 1, ""),
+    ("sales", gettext_lazy("Sales"), "", 1, ""),
+    ("revenue", gettext_lazy("Revenue"), "₽", 1, ""),
+    ("ad_spend", gettext_lazy("Ad spend"), "₽", 0, ""),
+    ("romi", gettext_lazy("ROMI"), "%", 1, "romi"),
+    ("cpl", gettext_lazy("CPL"), "₽", -1, "cpl"),
+]
+
+
+def change(current, previous) -> float | None:
+    """Change against the previous period in percent; None when there is nothing to compare."""
+    if current is None or not previous:
+        return None
+    return (float(current) - float(previous)) / abs(float(previous)) * 100
+
+
+def _card_value(value, unit: str) -> str:
+    if unit == "₽":
+        return "—" if value is None else f"{fmt(round(float(value)))} ₽"
+    return fmt(value, percent=unit == "%")
+
+
+def key_metrics(project, period: Period) -> list[dict]:
+    """The overview's cards: value, previous period's value, change and its colour."""
+    now, before = _totals(project, period), _totals(project, period.previous())
+    cards = []
+    for key, label, unit, good, formula in KEY_METRICS:
+        if key in ("romi", "cpl") and key not in now:
+            continue  # only when there is ad spend
+        value, previous = _num(now.get(key)), _num(before.get(key))
+        delta = change(value, previous)
+        tone = ""
+        if delta and good:
+            tone = "up" if delta * good > 0 else "down"
+        cards.append(
+            {
+                "key": key,
+                "label": label,
+                "unit": unit,
+                "value": value,
+                "previous": previous,
+                "change": delta,
+                "tone": tone,
+                "display": _card_value(value, unit),
+                "previous_display": _card_value(previous, unit),
+                "formula": formulas.FORMULAS.get(formula) if formula else None,
+            }
+        )
+    return cards
+
+
+def has_data(project) -> bool:
+    return (
+        Post.objects.filter(project=project).exists()
+        or project.channel_days.exists()
+        or project.business_days.exists()
+    )
+
+
+# ----------------------------------------------------------------------------------- heat map
+
+WEEKDAYS = [
+    gettext_lazy("Mon"),
+    gettext_lazy("Tue"),
+    gettext_lazy("Wed"),
+    gettext_lazy("Thu"),
+    gettext_lazy("Fri"),
+    gettext_lazy("Sat"),
+    gettext_lazy("Sun"),
+]
+HEAT_METRICS = ("err", "reach")
+
+
+def heat_map(rows: list[PostRow], metric: str = "err") -> dict:
+    """Weekday x hour (local time): posts, median ERR and median reach per cell; the best cell.
+
+    Medians, because one viral post should not paint its hour as the best time to post.
+    """
+    cells: dict[tuple[int, int], list[PostRow]] = defaultdict(list)
+    for row in rows:
+        cells[(row.local_time.weekday(), row.local_time.hour)].append(row)
+    stats = {}
+    for key, group in cells.items():
+        errs = [r.err for r in group if r.err is not None]
+        reaches = [r.reach for r in group if r.reach is not None]
+        stats[key] = {
+            "weekday": key[0],
+            "hour": key[1],
+            "posts": len(group),
+            "err": statistics.median(errs) if errs else None,
+            "reach": statistics.median(reaches) if reaches else None,
+        }
+    scored = [c for c in stats.values() if c[metric] is not None]
+    best = max(scored, key=lambda c: (c[metric], c["posts"]), default=None)
+    top = best[metric] if best else None
+    hours = sorted({h for _w, h in stats}) or []
+    if hours:
+        hours = list(range(min(hours), max(hours) + 1))
+    grid = []
+    for weekday in range(7):
+        line = []
+        for hour in hours:
+            cell = stats.get((weekday, hour))
+            level = 0
+            if cell and cell[metric] is not None and top:
+                level = 1 + min(4, int(cell[metric] / top * 5 - 1e-9)) if cell[metric] > 0 else 1
+            line.append({"hour": hour, "cell": cell, "level": level})
+        grid.append({"weekday": weekday, "label": WEEKDAYS[weekday], "cells": line})
+    if best:
+        best = {
+            **best,
+            "err_text": fmt(best["err"], percent=True),
+            "reach_text": fmt(best["reach"]),
+        }
+    return {
+        "metric": metric,
+        "hours": hours,
+        "grid": grid,
+        "cells": sorted(stats.values(), key=lambda c: (c["weekday"], c["hour"])),
+        "best": best,
+    }
+
+
+# ---------------------------------------------------------------------------- top and bottom
+
+
+def min_reach_for(rows: list[PostRow], asked: str | None = None) -> int:
+    """Posts below this reach are left out of the ERR ranking: a post seen by 12 people with
+    6 likes is not the best post of the month. Default: a tenth of the median reach."""
+    if asked and asked.isdigit():
+        return int(asked)
+    reaches = [r.reach for r in rows if r.reach]
+    return int(statistics.median(reaches) / 10) if reaches else 0
+
+
+def ranked(rows: list[PostRow], by: str = "err", min_reach: int = 0) -> list[PostRow]:
+    """Posts with the figure, best first (ties: the larger reach, then the newer post)."""
+    if by == "err":
+        pool = [r for r in rows if r.err is not None and (r.reach or 0) >= min_reach]
+        return sorted(pool, key=lambda r: (-r.err, -(r.reach or 0), -r.id))
+    pool = [r for r in rows if r.reach is not None]
+    return sorted(pool, key=lambda r: (-r.reach, -r.id))
+
+
+def top_bottom(rows: list[PostRow], by: str, min_reach: int) -> tuple[list, list]:
+    order = ranked(rows, by, min_reach)
+    top = order[:TOP_N]
+    bottom = list(reversed(order[TOP_N:][-TOP_N:])) if len(order) > TOP_N else []
+    return top, bottom
+
+
+# ------------------------------------------------------------------------ two-group compares
+
+
+def split(rows: list[PostRow], test) -> tuple[dict, dict]:
+    yes = [r for r in rows if test(r)]
+    no = [r for r in rows if not test(r)]
+    return group_stats(yes), group_stats(no)
+
+
+def times(value: float | None) -> str:
+    """2.345 → "2,3×" in Russian (the locale's decimal mark)."""
+    if value is None:
+        return "—"
+    return f"{_number(value, 1)}×"
+
+
+def expert_lesson(with_expert: dict, without: dict, how: str = "ratio_of_sums") -> str:
+    """One sentence: how the expert's material changes ERR and reach, from the data."""
+    a, b = with_expert["err"][how], without["err"][how]
+    if not with_expert["posts"] or not without["posts"]:
+        return _("Not enough posts to compare yet: the period needs posts with and without it.")
+    if a is None or b is None:
+        return _("The posts have no reach figures yet, so ERR cannot be compared.")
+    if b == 0 or round(a / b, 1) == 1:
+        return _("Posts with the expert's material and without it have about the same ERR.")
+    values = {"factor": times(a / b), "reach": ""}
+    reach_a, reach_b = with_expert["reach_per_post"], without["reach_per_post"]
+    if reach_a and reach_b and round(reach_a / reach_b, 1) != 1:
+        values["reach"] = _(" and %(times)s the reach per post") % {
+            "times": times(reach_a / reach_b)
+        }
+    if a > b:
+        return _("Posts with the expert's material get %(factor)s the ERR%(reach)s.") % values
+    return (
+        _(
+            "Posts with the expert's material get only %(factor)s the ERR of the others%(reach)s: "
+            "worth asking the expert for other kinds of material."
+        )
+        % values
+    )
+
+
+# ----------------------------------------------------------------------------------- channels
+
+
+def channel_days(project, period: Period, channel=None) -> dict[int, list[dict]]:
+    """Each channel's days of the period, plus the day before (the followers at the start)."""
+    qs = ChannelDay.objects.filter(
+        project=project,
+        date__gte=period.start - dt.timedelta(days=1),
+        date__lte=period.end,
+    )
+    if channel is not None:
+        qs = qs.filter(channel=channel)
+    days: dict[int, list[dict]] = defaultdict(list)
+    for row in qs.values(
+        "channel_id", "date", "followers", "gained", "lost", "reach", "impressions"
+    ).order_by("date"):
+        days[row["channel_id"]].append(row)
+    return days
+
+
+def _followers_ends(days: list[dict], period: Period) -> tuple[int | None, int | None]:
+    known = [d for d in days if d["followers"] is not None]
+    if not known:
+        return None, None
+    return known[0]["followers"], known[-1]["followers"]
+
+
+def is_telegram(channel) -> bool:
+    return channel.network == "telegram"
+
+
+def channel_figures(channel, days: list[dict], posts: list[PostRow], period: Period) -> dict:
+    """A channel's figures over the period. Telegram: TGStat's ERR (views per post / subscribers)
+    and ER (interactions / views); other networks: ER by followers (ratio of sums)."""
+    start, end = _followers_ends(days, period)
+    in_period = [d for d in days if d["date"] >= period.start]
+    reach = _sum(d["reach"] for d in in_period)
+    if reach is None:
+        reach = _sum(p.reach for p in posts)
+    interactions = _sum(p.interactions for p in posts)
+    figures = {
+        "channel": channel,
+        "telegram": is_telegram(channel),
+        "followers": end,
+        "growth": formulas.follower_growth(start, end),
+        "gained": _sum(d["gained"] for d in in_period),
+        "lost": _sum(d["lost"] for d in in_period),
+        "reach": reach,
+        "posts": len(posts),
+        "er": None,
+        "tg_err": None,
+        "tg_er": None,
+    }
+    if figures["telegram"]:
+        figures["tg_err"] = formulas.tg_err([p.views for p in posts], end) if posts else None
+        figures["tg_er"] = _tg_er(posts)
+    elif posts:
+        figures["er"] = formulas.er_post(formulas.ratio(interactions, len(posts)), end)
+    return figures
+
+
+def _tg_er(posts: list[PostRow]) -> float | None:
+    """TGStat's ER over several posts: Σ(forwards + reactions + comments) / Σ views."""
+    pairs = [(formulas.interactions(p.counters, network="telegram"), p.views) for p in posts]
+    return formulas.average(pairs, how="ratio_of_sums")
+
+
+def channel_table(project, period: Period, rows: list[PostRow]) -> list[dict]:
+    days = channel_days(project, period)
+    by_channel: dict[int, list[PostRow]] = defaultdict(list)
+    for row in rows:
+        by_channel[row.channel_id].append(row)
+    return [
+        channel_figures(c, days.get(c.pk, []), by_channel.get(c.pk, []), period)
+        for c in project.channels.all()
+    ]
+
+
+def channel_daily(channel, period: Period, rows: list[PostRow]) -> list[dict]:
+    """One channel by day: followers, reach (the channel's day, else its posts' reach), and the
+    day's ER — by followers (ER day), or Telegram's ERR and ER."""
+    days = {d["date"]: d for d in channel_days(channel.project, period, channel)[channel.pk]}
+    posts_by_day: dict[dt.date, list[PostRow]] = defaultdict(list)
+    for row in rows:
+        if row.channel_id == channel.pk:
+            posts_by_day[row.local_time.date()].append(row)
+    out = []
+    last_followers = None
+    for date in period.dates():
+        day = days.get(date) or {}
+        posts = posts_by_day.get(date, [])
+        followers = day.get("followers")
+        if followers is not None:
+            last_followers = followers
+        interactions = _sum(p.interactions for p in posts)
+        reach = day.get("reach")
+        if reach is None:
+            reach = _sum(p.reach for p in posts)
+        entry = {"date": date, "followers": followers, "reach": reach, "posts": len(posts)}
+        if is_telegram(channel):
+            views = [p.views for p in posts]
+            entry["tg_err"] = formulas.tg_err(views, last_followers) if posts else None
+            entry["tg_er"] = _tg_er(posts)
+        else:
+            entry["er_day"] = formulas.er_day(interactions, last_followers) if posts else None
+        out.append(entry)
+    return out
+
+
+# ------------------------------------------------------------------------------------- charts
+
+
+@dataclass
+class Chart:
+    """What a chart block shows: the same rows drive the canvas, the table and the CSV.
+
+    ``plot`` names the columns drawn (by index) and ``kind`` the Chart.js type; ``formula`` is
+    the caption saying which formula the figures follow.
+    """
+
+    key: str
+    title: str
+    kind: str  # "line", "bar", "hbar", "heatmap", "table"
+    formula: str
+    columns: list[str]
+    rows: list[list]
+    plot: list[int] = field(default_factory=list)
+    percent_columns: tuple[int, ...] = ()
+    params: dict = field(default_factory=dict)  # extra query parameters of the CSV link
+    extra: dict = field(default_factory=dict)
+    csv_url: str = ""
+    from_zero: bool = True  # the value axis starts at zero (not for levels like followers)
+
+    @property
+    def dom_id(self) -> str:
+        return f"chart-{self.key}"
+
+    def cells(self) -> list[list[str]]:
+        """The rows as the table view prints them (numbers grouped the locale's way)."""
+        return [
+            [fmt(v, percent=i in self.percent_columns) for i, v in enumerate(row)]
+            for row in self.rows
+        ]
+
+    @property
+    def empty(self) -> bool:
+        return not self.rows
+
+    def config(self) -> dict:
+        """The data the page's script draws from (through ``json_script``)."""
+        return {
+            "kind": self.kind,
+            "fromZero": self.from_zero,
+            "labels": [str(r[0]) for r in self.rows],
+            "datasets": [
+                {
+                    "label": str(self.columns[i]),
+                    "data": [_plain(r[i]) for r in self.rows],
+                    "percent": i in self.percent_columns,
+                }
+                for i in self.plot
+            ],
+        }
+
+
+def _number(value, decimals: int) -> str:
+    """Rounded half up first: Django's number_format cuts the extra digits off."""
+    rounded = Decimal(str(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    return number_format(rounded, decimals, use_l10n=True, force_grouping=True)
+
+
+def fmt(value, percent: bool = False, money: bool = False) -> str:
+    """A figure as pages print it: "—" for absent, grouped thousands, one decimal for rates."""
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        return value
+    if percent:
+        return f"{_number(value, 1)} %"
+    if isinstance(value, float | Decimal) and (money or value != int(value)):
+        return _number(value, 2 if money else 1)
+    return _number(value, 0)
+
+
+def _plain(value):
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, float):
+        return round(value, 2)
+    return value
+
+
+def formula_caption(*keys: str, average: str | None = None) -> str:
+    """ "ERR (by reach) = interactions / reach × 100 %, ratio of sums" for the chart captions."""
+    parts = []
+    for key in keys:
+        f = formulas.FORMULAS.get(key)
+        if f is not None:
+            parts.append(f"{f.name} = {f.expression}")
+    text = "; ".join(parts)
+    if average:
+        text += f" ({formulas.AVERAGING_NAMES[average]})"
+    return text
+
+
+REACH_NOTE = gettext_lazy("Reach: the sum of the posts' reach by publication day")
+INTERACTIONS_NOTE = gettext_lazy("interactions = likes + comments + shares")
+
+
+def daily_chart(project, period: Period) -> Chart:
+    reach = dict(summary.series(project, "reach", period.start, period.end))
+    inter = dict(summary.series(project, "interactions", period.start, period.end))
+    rows = [[d.isoformat(), reach.get(d), inter.get(d)] for d in period.dates()]
+    if all(r[1] is None and r[2] is None for r in rows):
+        rows = []
+    return Chart(
+        key="daily",
+        title=_("Reach and interactions by day"),
+        kind="line",
+        formula=f"{REACH_NOTE}; {INTERACTIONS_NOTE}",
+        columns=[_("Date"), _("Reach"), _("Interactions")],
+        rows=rows,
+        plot=[1, 2],
+    )
+
+
+def funnel_chart(project, period: Period) -> Chart:
+    steps = summary.funnel(project, period.start, period.end)
+    rows = [[s["label"], _num(s["value"]), s.get("conversion")] for s in steps]
+    if all(r[1] in (None, 0) for r in rows):
+        rows = []
+    return Chart(
+        key="funnel",
+        title=_("Funnel: reach → dialogues → leads → sales"),
+        kind="hbar",
+        formula=formula_caption("conversion"),
+        columns=[_("Step"), _("Value"), _("Conversion from the previous step, %")],
+        rows=rows,
+        plot=[1],
+        percent_columns=(2,),
+    )
+
+
+GROUPS = {
+    "rubric": gettext_lazy("By rubric"),
+    "format": gettext_lazy("By format"),
+    "network": gettext_lazy("By network"),
+}
+
+
+def breakdown_chart(project, period: Period, group_by: str, average: str) -> Chart:
+    groups = summary.summarize(project, period.start, period.end, group_by=group_by)
+    rows = [
+        [
+            str(g.get("label") or g.get("key") or _("(none)")),
+            g.get("posts"),
+            g.get("reach"),
+            g.get("interactions"),
+            (g.get("err") or {}).get(average),
+        ]
+        for g in groups
+    ]
+    rows.sort(key=lambda r: -(r[4] or -1))
+    return Chart(
+        key=group_by,
+        title=str(GROUPS[group_by]),
+        kind="bar",
+        formula=formula_caption("err", average=average),
+        columns=[_("Group"), _("Posts"), _("Reach"), _("Interactions"), _("ERR, %")],
+        rows=rows,
+        plot=[4],
+        percent_columns=(4,),
+        params={"avg": average},
+    )
+
+
+def heat_chart(rows: list[PostRow], metric: str) -> Chart:
+    heat = heat_map(rows, metric)
+    table = [
+        [str(WEEKDAYS[c["weekday"]]), f"{c['hour']:02d}:00", c["posts"], c["err"], c["reach"]]
+        for c in heat["cells"]
+    ]
+    caption = (
+        formula_caption("err", average="median")
+        if metric == "err"
+        else _("Reach: the median of the cell's posts")
+    )
+    return Chart(
+        key="heatmap",
+        title=_("Best time to post: weekday × hour"),
+        kind="heatmap",
+        formula=caption,
+        columns=[_("Weekday"), _("Hour"), _("Posts"), _("Median ERR, %"), _("Median reach")],
+        rows=table,
+        percent_columns=(3,),
+        params={"heat": metric},
+        extra=heat,
+    )
+
+
+def posts_chart(key: str, title: str, posts: list[PostRow], min_reach: int = 0) -> Chart:
+    rows = [
+        [
+            p.local_time.strftime("%Y-%m-%d %H:%M"),
+            p.title,
+            p.network,
+            p.reach,
+            p.interactions,
+            p.err,
+        ]
+        for p in posts
+    ]
+    return Chart(
+        key=key,
+        title=title,
+        kind="table",
+        formula=formula_caption("err"),
+        columns=[
+            _("Published"),
+            _("Post"),
+            _("Network"),
+            _("Reach"),
+            _("Interactions"),
+            _("ERR, %"),
+        ],
+        rows=rows,
+        percent_columns=(5,),
+        params={"min_reach": str(min_reach)} if min_reach else {},
+        extra={"posts": posts},
+    )
+
+
+def compare_chart(key: str, title: str, groups: list[tuple[str, dict]], average: str) -> Chart:
+    rows = [
+        [label, g["posts"], g["reach"], g["reach_per_post"], g["err"][average]]
+        for label, g in groups
+    ]
+    if all(not r[1] for r in rows):
+        rows = []
+    return Chart(
+        key=key,
+        title=title,
+        kind="bar",
+        formula=formula_caption("err", average=average),
+        columns=[_("Group"), _("Posts"), _("Reach"), _("Reach per post"), _("ERR, %")],
+        rows=rows,
+        plot=[4],
+        percent_columns=(4,),
+        params={"avg": average},
+    )
+
+
+def promoted_chart(rows: list[PostRow], average: str) -> Chart:
+    promoted, organic = split(rows, lambda r: r.is_promoted)
+    chart = compare_chart(
+        "promoted",
+        _("Organic vs promoted"),
+        [(_("Organic"), organic), (_("Promoted"), promoted)],
+        average,
+    )
+    return chart
+
+
+def _round(value):
+    return None if value is None else round(value)
+
+
+def _side_by_side(a: dict, b: dict) -> list[dict]:
+    """The team page's table: each figure with and without the expert, and how many times."""
+    lines = [
+        ("posts", _("Posts"), a["posts"], b["posts"], False),
+        ("reach", _("Reach"), a["reach"], b["reach"], False),
+        (
+            "reach_per_post",
+            _("Reach per post"),
+            _round(a["reach_per_post"]),
+            _round(b["reach_per_post"]),
+            False,
+        ),
+    ]
+    for how in AVERAGES:
+        label = f"ERR, {formulas.AVERAGING_NAMES[how]}"
+        lines.append((f"err_{how}", label, a["err"][how], b["err"][how], True))
+    out = []
+    for key, label, x, y, pct in lines:
+        factor = formulas.ratio(x, y)
+        out.append(
+            {
+                "key": key,
+                "label": label,
+                "with": fmt(x, percent=pct),
+                "without": fmt(y, percent=pct),
+                "factor": times(factor),
+            }
+        )
+    return out
+
+
+def expert_chart(rows: list[PostRow], average: str) -> Chart:
+    with_expert, without = split(rows, lambda r: r.expert)
+    chart = compare_chart(
+        "expert",
+        _("With the expert's material vs without"),
+        [(_("With the expert's material"), with_expert), (_("Without it"), without)],
+        average,
+    )
+    chart.extra = {
+        "with": with_expert,
+        "without": without,
+        "lesson": expert_lesson(with_expert, without, average),
+        "compare": _side_by_side(with_expert, without),
+    }
+    return chart
+
+
+def channels_chart(project, period: Period, rows: list[PostRow]) -> Chart:
+    table = channel_table(project, period, rows)
+    data = [
+        [
+            f["channel"].name,
+            f["followers"],
+            f["growth"],
+            f["reach"],
+            f["posts"],
+            f["er"],
+            f["tg_err"],
+            f["tg_er"],
+        ]
+        for f in table
+    ]
+    return Chart(
+        key="channels",
+        title=_("Reach by channel"),
+        kind="bar",
+        formula=formula_caption("follower_growth", "er_post", "tg_err", "tg_er"),
+        columns=[
+            _("Channel"),
+            _("Followers"),
+            _("Growth, %"),
+            _("Reach"),
+            _("Posts"),
+            _("ER by followers, %"),
+            _("ERR (Telegram), %"),
+            _("ER (Telegram), %"),
+        ],
+        rows=data,
+        plot=[3],
+        percent_columns=(2, 5, 6, 7),
+        extra={"channels": table},
+    )
+
+
+def channel_charts(channel, period: Period, rows: list[PostRow]) -> list[Chart]:
+    days = channel_daily(channel, period, rows)
+    params = {"channel": str(channel.pk)}
+    dates = [d["date"].isoformat() for d in days]
+    charts = [
+        Chart(
+            key="channel_followers",
+            title=_("Followers"),
+            kind="line",
+            formula=_("Followers at the end of each day")
+            + "; "
+            + formula_caption("follower_growth"),
+            columns=[_("Date"), _("Followers")],
+            rows=[[d, day["followers"]] for d, day in zip(dates, days, strict=True)],
+            plot=[1],
+            params=params,
+            from_zero=False,
+        ),
+        Chart(
+            key="channel_reach",
+            title=_("Reach"),
+            kind="bar",
+            formula=_("The channel's reach of the day, else the sum of its posts' reach"),
+            columns=[_("Date"), _("Reach"), _("Posts")],
+            rows=[[d, day["reach"], day["posts"]] for d, day in zip(dates, days, strict=True)],
+            plot=[1],
+            params=params,
+        ),
+    ]
+    if is_telegram(channel):
+        charts.append(
+            Chart(
+                key="channel_er",
+                title=_("ERR and ER (Telegram)"),
+                kind="line",
+                formula=formula_caption("tg_err", "tg_er"),
+                columns=[_("Date"), _("ERR (Telegram), %"), _("ER (Telegram), %")],
+                rows=[[d, day["tg_err"], day["tg_er"]] for d, day in zip(dates, days, strict=True)],
+                plot=[1, 2],
+                percent_columns=(1, 2),
+                params=params,
+            )
+        )
+    else:
+        charts.append(
+            Chart(
+                key="channel_er",
+                title=_("ER day"),
+                kind="line",
+                formula=formula_caption("er_day"),
+                columns=[_("Date"), _("ER day, %")],
+                rows=[[d, day["er_day"]] for d, day in zip(dates, days, strict=True)],
+                plot=[1],
+                percent_columns=(1,),
+                params=params,
+            )
+        )
+    for chart in charts:
+        if all(all(v is None or v == 0 for v in r[1:]) for r in chart.rows):
+            chart.rows = []
+    return charts
