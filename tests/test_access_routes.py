@@ -195,6 +195,15 @@ def fill_api(path: str, world: World) -> str:
 
 # Plausible bodies, so that writes are really attempted; a route without one gets an empty body.
 WEB_FORMS = {
+    "analytics:goal_new": {
+        "name": "Охват ×5", "metric": "reach", "kind": "multiple", "target": "5",
+        "window_days": "14", "baseline_mode": "computed",
+    },
+    "analytics:goal_edit": {
+        "name": "Охват ×4", "metric": "reach", "kind": "multiple", "target": "4",
+        "window_days": "14", "baseline_mode": "computed",
+    },
+    "analytics:daily": {"date": "2026-11-20", "leads": "1"},
     "publishing:channels": {"network": "vk", "name": "ВК", "slots": "Пн 10:00", "is_active": "on"},
     "publishing:channel_edit": {
         "network": "telegram", "name": "ТГ", "slots": "Ср 19:00", "is_active": "on",
@@ -218,6 +227,14 @@ WEB_FORMS = {
     "accounts:set_language": {"language": "en", "next": "/"},
 }  # fmt: skip
 API_BODIES = {
+    ("POST", "/api/v1/projects/{slug}/goals"): {
+        "name": "Охват ×5",
+        "metric": "reach",
+        "kind": "multiple",
+        "target": 5,
+        "window_days": 14,
+    },
+    ("PATCH", "/api/v1/projects/{slug}/goals/{goal_id}"): {"target": 4},
     ("POST", "/api/v1/projects/{slug}/channels"): {
         "network": "vk",
         "name": "ВК",

@@ -49,7 +49,8 @@ def test_change_a_letter_accept_and_see_version_two_with_its_diff(new_page):
     assert after != before
     shot(page, "21-matrix-changed")
 
-    page.click("nav.tabs >> text=Соглашение")
+    page.click("nav.tabs >> text=Команда")
+    page.click("nav.subtabs >> text=Соглашение")
     page.wait_for_url("**/p/launch/agreement/")
     assert "2" in page.locator("h1, h2").filter(has_text="версия").first.inner_text()
     changes = page.locator(".ag-changes").inner_text()

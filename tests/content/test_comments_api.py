@@ -51,7 +51,7 @@ def test_nobody_else_edits_a_comment(world, item, base, api):
     for persona in ("smm", "owner", "expert"):
         refused = api(world, persona).patch(f"{base}/{comment.pk}", {"text": "Чужая правка"})
         assert refused.status_code == 422, persona
-        assert "author" in refused.json()["error"]["message"]
+        assert "только его автор" in refused.json()["error"]["message"]  # Russian, the default
     comment.refresh_from_db()
     assert comment.text == "Мой текст"
 
@@ -97,3 +97,16 @@ def test_list_queries_do_not_grow_with_comments(
         collab.add_comment(world.users["smm"], item, f"Комментарий {n} @copywriter")
     with django_assert_max_num_queries(12):
         assert len(api(world, "smm").get(base).json()) == 20
+
+
+def test_the_api_answers_in_the_token_users_language(world, client):
+    from tests.content.conftest import make_item
+
+    item = make_item(world)
+    world.users["smm"].language = "en"
+    world.users["smm"].save()
+    url = f"/api/v1/projects/alpha/items/{item.pk}/comments"
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {world.tokens['smm']}"}
+    response = client.post(url, {"text": ""}, content_type="application/json", **auth)
+    assert response.status_code == 422
+    assert "Write a comment first" in response.json()["error"]["message"]

@@ -205,6 +205,7 @@ def test_the_approval_link_works_on_a_custom_level_naming_the_expert(world, clie
     )  # fmt: skip
     item = to_review(world, make_item(world))
     url = _path(links.approval_link(world.alpha, world.users["expert"], item=item))
+
     def decision_form_shown() -> bool:
         return f'name="item" value="{item.pk}"' in client.get(url).content.decode()
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils import translation
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -24,6 +25,7 @@ from zveno.content.api_comments import router as comments_router
 from zveno.content.api_feeds import router as feeds_router
 from zveno.content.api_requests import router as requests_router
 from zveno.content.api_sheets import router as sheets_router
+from zveno.core.middleware import request_language
 from zveno.playbooks.api import router as playbooks_router
 from zveno.publishing.api import router as channels_router
 from zveno.team.api import router as team_router
@@ -39,6 +41,10 @@ class BearerToken(HttpBearer):
         if user is None:
             return None
         request.user = user
+        # The preferences middleware ran before the token was read: answer in the user's language.
+        language = request_language(request)
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
         return user
 
 
