@@ -5,9 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-FACEBOOK = (
-    Path(__file__).resolve().parents[2].parent / "shared" / "data" / "facebook_metrics_moro2016.csv"
-)
+FACEBOOK = Path(__file__).resolve().parents[1] / "data" / "facebook_metrics_moro2016.csv"
 
 
 def facebook_rows() -> list[dict]:
