@@ -15,6 +15,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,6 +29,7 @@ from zveno.content.models import (
     Step,
     StepKind,
 )
+from zveno.notifications.services import notify
 from zveno.workspaces import access
 from zveno.workspaces.models import ProjectMembership
 from zveno.workspaces.roles import Capability
@@ -63,7 +65,21 @@ def add_comment(actor, item: ContentItem, text: str) -> Comment:
     Activity.objects.create(
         item=item, actor=actor, verb="commented", data={"mentions": [u.pk for u in people]}
     )
+    _notify_mentioned(actor, comment, people)
     return comment
+
+
+def _notify_mentioned(actor, comment: Comment, people: list) -> None:
+    """Each person @mentioned gets one inbox notification per comment (not the author)."""
+    item = comment.item
+    text = _("%(name)s mentioned you on “%(title)s”") % {
+        "name": actor.display_name, "title": item.title
+    }  # fmt: skip
+    notify(
+        [p for p in people if p.pk != actor.pk], project=item.project, verb="mentioned",
+        key=f"comment:{comment.pk}", text=text,
+        url=reverse("content:item", args=(item.project.slug, item.pk)) + f"#comment-{comment.pk}",
+    )  # fmt: skip
 
 
 @transaction.atomic
@@ -84,6 +100,7 @@ def edit_comment(actor, comment: Comment, text: str) -> Comment:
         item=item, actor=actor, verb="comment_edited",
         data={"comment": comment.pk, "mentions": [u.pk for u in people]},
     )  # fmt: skip
+    _notify_mentioned(actor, comment, people)  # only people newly mentioned get one
     return comment
 
 

@@ -285,6 +285,17 @@ def item_comment(request, slug: str, item: int):
 
 @access.member_required
 @require_POST
+def item_comment_delete(request, slug: str, item: int, comment_id: int):
+    """Its author removes a comment; the SMM and the lead remove any (checked in the service)."""
+
+    def action(obj):
+        collab.delete_comment(request.user, get_object_or_404(obj.comments, pk=comment_id))
+
+    return _act(request, slug, item, action, _("Comment deleted."))
+
+
+@access.member_required
+@require_POST
 def item_media(request, slug: str, item: int):
     upload = request.FILES.get("file")
     action = lambda obj: collab.attach_media(request.user, obj, upload)  # noqa: E731
@@ -323,6 +334,11 @@ urls = [
     path("p/<slug:slug>/content/<int:item>/approve/", item_approve, name="item_approve"),
     path("p/<slug:slug>/content/<int:item>/changes/", item_changes, name="item_changes"),
     path("p/<slug:slug>/content/<int:item>/comment/", item_comment, name="item_comment"),
+    path(
+        "p/<slug:slug>/content/<int:item>/comments/<int:comment_id>/delete/",
+        item_comment_delete,
+        name="item_comment_delete",
+    ),
     path("p/<slug:slug>/content/<int:item>/media/", item_media, name="item_media"),
     path("p/<slug:slug>/media/<int:media>/", media_file, name="media_file"),
     path("p/<slug:slug>/my-work/", my_work, name="my_work"),
