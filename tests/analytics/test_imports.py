@@ -176,6 +176,7 @@ def generated_posts(n: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+@pytest.mark.django_db(transaction=True)  # progress is committed aside, as a worker's would be
 def test_a_large_file_is_queued_and_run_shows_progress_then_done(world):
     n = imports.INLINE_ROWS + 7
     batch = imports.create_import(
