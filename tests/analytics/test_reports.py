@@ -184,8 +184,8 @@ def test_xlsx_has_one_sheet_per_section_with_numbers(world, data):
     assert summary["A1"].font.bold
     rows = {row[0].value: row for row in summary.iter_rows(min_row=2)}
     reach = sum(r["reach"] for r in data.posts if r["reach"] is not None)
-    assert rows["Reach"][1].value == reach
-    assert isinstance(rows["Reach"][1].value, int | float)
+    assert rows["Post reach"][1].value == reach
+    assert isinstance(rows["Post reach"][1].value, int | float)
     err = rows["ERR (by reach)"]
     assert err[1].value == pytest.approx(metric(report, "err").value / 100)
     assert "%" in err[1].number_format

@@ -46,7 +46,7 @@ SUM_TEXT = {
 }
 METRIC_LABELS = {
     "posts": gettext_lazy("Posts"),
-    "reach": gettext_lazy("Reach"),
+    "reach": gettext_lazy("Post reach"),
     "impressions": gettext_lazy("Impressions"),
     "views": gettext_lazy("Views"),
     "interactions": gettext_lazy("Interactions"),

@@ -258,7 +258,7 @@ def _totals(project, period: Period) -> dict:
 KEY_METRICS = [
     # key, label, unit, which way is good (1 up, -1 down, 0 neither), formula key
     ("posts", gettext_lazy("Posts"), "", 0, ""),
-    ("reach", gettext_lazy("Reach"), "", 1, "reach"),
+    ("reach", gettext_lazy("Post reach"), "", 1, "reach"),
     ("impressions", gettext_lazy("Impressions"), "", 1, "impressions"),
     ("interactions", gettext_lazy("Interactions"), "", 1, "interactions"),
     ("err", gettext_lazy("ERR"), "%", 1, "err"),
