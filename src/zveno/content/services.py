@@ -466,20 +466,39 @@ def _current_level(actor, item: ContentItem) -> tuple[Level, list[Level]]:
 def awaits(user, item: ContentItem) -> bool:
     """Whether the item waits for a decision ``user`` may take now: the built-in expert level for
     the project's expert, or a custom level that names the user among its approvers."""
-    levels = levels_of(policy_of(item.project))
-    waiting = item.state in {State.REVIEW, State.EXPERT_APPROVAL}
-    if not waiting or not 0 < item.current_level <= len(levels):
-        return False
-    level = levels[item.current_level - 1]
-    membership = item.project.memberships.filter(user=user).first()
+    return bool(awaiting(user, [item]))
+
+
+def awaiting(user, items: list[ContentItem]) -> list[ContentItem]:
+    """Those of one project's ``items`` that wait for ``user`` (see :func:`awaits`), read with
+    the policy, the membership and the user's approvals once for all of them."""
+    if not items:
+        return []
+    project = items[0].project
+    levels = levels_of(policy_of(project))
+    membership = project.memberships.filter(user=user).first()
     if membership is None:
-        return False
-    if level.capability is not None:
-        return level.capability in capabilities_for(membership.roles, None)
-    decided = item.approvals.filter(
-        level=level.number, round=item.approval_round, user=user, decision=Decision.APPROVED
-    ).exists()
-    return membership.pk in level.approver_ids and not decided
+        return []
+    roles = capabilities_for(membership.roles, None)
+    decided = set(
+        Approval.objects.filter(item__in=items, user=user, decision=Decision.APPROVED).values_list(
+            "item_id", "level", "round"
+        )
+    )
+    found = []
+    for item in items:
+        waiting = item.state in {State.REVIEW, State.EXPERT_APPROVAL}
+        if not waiting or not 0 < item.current_level <= len(levels):
+            continue
+        level = levels[item.current_level - 1]
+        if level.capability is not None:
+            ok = level.capability in roles
+        else:
+            again = (item.pk, level.number, item.approval_round) in decided
+            ok = membership.pk in level.approver_ids and not again
+        if ok:
+            found.append(item)
+    return found
 
 
 def _level_complete(item: ContentItem, level: Level) -> bool:

@@ -177,7 +177,7 @@ def approval_link(request, link: str):
         _decide(request, target)
         return redirect("content:approval_link", link)
     items = list(target.items())
-    waiting = [i for i in items if services.awaits(target.expert, i)]
+    waiting = services.awaiting(target.expert, items)
     context = {
         "project": target.project, "target": target, "waiting": waiting,
         "single": items[0] if target.item_id is not None and items else None,
