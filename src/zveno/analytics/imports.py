@@ -75,7 +75,8 @@ STUCK_RUNNING = dt.timedelta(minutes=30)
 STUCK_QUEUED = dt.timedelta(minutes=10)
 EXTENSIONS = (".csv", ".tsv", ".txt", ".xlsx")
 
-Progress = Callable[[str, int, int], None]  # (phase "check"|"write", rows done, rows in all)
+Progress = Callable[[str, int, int], None]  # (phase, rows done, rows in all); the phase is
+# "check" then "write", or "rows" for the one pass on PostgreSQL
 
 
 class ImportFailed(Exception):
@@ -380,7 +381,6 @@ class Parser:
         self.tz = zoneinfo.ZoneInfo(project.timezone or "UTC")
         # (index, field, header, converter) of each column read
         self.columns: list[tuple[int, presets.Field, str, Callable]] = []
-        self.header_errors: list[Problem] = []
         self._channels = list(project.channels.all())
         self._previous: dt.datetime | None = None  # Facebook: the post above
         self._seen_keys: dict[str, int] = {}  # Facebook: repeats of one placed key
@@ -440,9 +440,8 @@ class Parser:
                 label = spec.names[0] if not self.preset.generic else str(spec.label)
                 message = _("The required column “%(name)s” is missing.") % {"name": label}
                 problems.append(Problem(1, label, message))
-        if self.preset.key == "facebook_insights" and not self.year:
+        if self.preset.needs_year and not self.year:
             problems.append(Problem(1, "", _("Give the year of the posts.")))
-        self.header_errors = problems
         return problems
 
     # -- rows --
@@ -953,6 +952,12 @@ def create_import(
 # --- the job ---------------------------------------------------------------------------------
 
 
+def _parser(project, options: Options) -> Parser:
+    return Parser(
+        project, options.preset, year=options.year, channel=options.channel, mapping=options.mapping
+    )
+
+
 def _progress(batch_id: int, done: int) -> None:
     Import.objects.filter(pk=batch_id).update(processed_rows=done)
 
@@ -992,29 +997,33 @@ def _fail(batch: Import, errors: list[Problem], count: int, processed: int) -> N
     )
 
 
+def _done(batch: Import, done: int, counts: Counts) -> None:
+    Import.objects.filter(pk=batch.pk).update(
+        status=ImportStatus.DONE,
+        total_rows=done,
+        processed_rows=done,
+        created=counts.created,
+        updated=counts.updated,
+        unchanged=counts.unchanged,
+        errors=[],
+        message="",
+        finished_at=timezone.now(),
+    )
+
+
 def _execute(batch: Import, progress: Progress | None) -> None:
     options = _options_of(batch)
     project = batch.project
     total = batch.total_rows
-
-    def parser() -> Parser:
-        return Parser(
-            project,
-            options.preset,
-            year=options.year,
-            channel=options.channel,
-            mapping=options.mapping,
-        )
-
     if connection.vendor == "postgresql":
-        _one_pass(batch, options, parser, progress)
+        _one_pass(batch, options, progress)
         return
 
     # Pass 1: check every row; progress is visible to others as it goes.
     errors: list[Problem] = []
     error_count = 0
     done = 0
-    check = parser()
+    check = _parser(project, options)
     with batch.file.open("rb") as binary, open_rows(binary, batch.filename) as rows:
         for number, values in rows:
             if number == 1:
@@ -1049,7 +1058,7 @@ def _execute(batch: Import, progress: Progress | None) -> None:
         batch.file.open("rb") as binary,
         open_rows(binary, batch.filename) as rows,
     ):
-        writer = parser()
+        writer = _parser(project, options)
         pending: list[Record] = []
         for number, values in rows:
             if number == 1:
@@ -1069,17 +1078,7 @@ def _execute(batch: Import, progress: Progress | None) -> None:
         if pending:
             counts.add(write(project, batch, target, pending))
             written += len(pending)
-        Import.objects.filter(pk=batch.pk).update(
-            status=ImportStatus.DONE,
-            total_rows=done,
-            processed_rows=done,
-            created=counts.created,
-            updated=counts.updated,
-            unchanged=counts.unchanged,
-            errors=[],
-            message="",
-            finished_at=timezone.now(),
-        )
+        _done(batch, done, counts)
     if progress:
         progress("write", written, total)
 
@@ -1088,7 +1087,7 @@ class _Rollback(Exception):
     pass
 
 
-def _one_pass(batch: Import, options: Options, parser, progress: Progress | None) -> None:
+def _one_pass(batch: Import, options: Options, progress: Progress | None) -> None:
     """PostgreSQL: check and write in one pass inside one transaction, rolled back when any row
     has a problem (the remaining rows are still checked, to report them all). Progress goes
     through a second connection, outside the data transaction, so others see it move."""
@@ -1119,7 +1118,7 @@ def _one_pass(batch: Import, options: Options, parser, progress: Progress | None
             batch.file.open("rb") as binary,
             open_rows(binary, batch.filename) as rows,
         ):
-            reader = parser()
+            reader = _parser(batch.project, options)
             pending: list[Record] = []
             for number, values in rows:
                 if number == 1:
@@ -1150,17 +1149,7 @@ def _one_pass(batch: Import, options: Options, parser, progress: Progress | None
                 counts.add(write(batch.project, batch, target, pending))
             if progress:
                 progress("rows", done, total)
-            Import.objects.filter(pk=batch.pk).update(
-                status=ImportStatus.DONE,
-                total_rows=done,
-                processed_rows=done,
-                created=counts.created,
-                updated=counts.updated,
-                unchanged=counts.unchanged,
-                errors=[],
-                message="",
-                finished_at=timezone.now(),
-            )
+            _done(batch, done, counts)
     except _Rollback:
         _fail(batch, errors, error_count, done)
     finally:
@@ -1205,9 +1194,7 @@ def suggest_mapping(preset: presets.Preset, header: list) -> dict[str, str]:
 def preview(project, binary, name: str, options: Options, *, limit: int = 10, scan: int = 200):
     """The file's columns, the first ``limit`` parsed rows and the problems of the first
     ``scan`` rows (the import itself checks them all)."""
-    parser = Parser(
-        project, options.preset, year=options.year, channel=options.channel, mapping=options.mapping
-    )
+    parser = _parser(project, options)
     header, rows_out, problems = [], [], []
     with open_rows(binary, name) as rows:
         for number, values in rows:

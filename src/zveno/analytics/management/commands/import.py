@@ -72,6 +72,8 @@ class Command(BaseCommand):
                 mapping = json.loads(o["mapping"])
             except ValueError:
                 raise CommandError("--mapping is a JSON object.") from None
+            if mapping is not None and not isinstance(mapping, dict):
+                raise CommandError("--mapping is a JSON object.")
         with path.open("rb") as handle:
             upload = File(handle, name=path.name)
             try:
