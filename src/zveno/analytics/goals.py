@@ -30,11 +30,13 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Avg, Count, Sum
+from django.db.models.functions import TruncDate
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
 
+from zveno.analytics import formulas, summary
 from zveno.analytics.models import (
     BaselineMode,
     ChannelDay,
@@ -43,7 +45,6 @@ from zveno.analytics.models import (
     GoalKind,
     GoalState,
     GoalStatus,
-    Post,
 )
 from zveno.core.timezones import today_in
 
@@ -193,8 +194,6 @@ def _num(value) -> float | None:
 
 def daily(project, metric: str, start: dt.date, end: dt.date) -> list[tuple[dt.date, float | None]]:
     """The metric's daily values in [start, end] (every day; None for a day without data)."""
-    from zveno.analytics import summary
-
     if metric == "err_telegram":
         return _telegram_daily(project, start, end)
     key = "err" if metric == "er_reach" else metric
@@ -220,8 +219,6 @@ def measure(project, metric: str, start: dt.date, end: dt.date) -> float | None:
     """The metric's figure over [start, end]."""
     m = METRICS[metric]
     if metric == "er_reach":
-        from zveno.analytics import summary
-
         figures = summary.summarize(project, start, end)
         return _num(((figures or {}).get("err") or {}).get("ratio_of_sums"))
     if metric == "err_telegram":
@@ -232,14 +229,11 @@ def measure(project, metric: str, start: dt.date, end: dt.date) -> float | None:
 
 
 def _telegram_posts(project, start: dt.date, end: dt.date):
-    zone = _zone(project)
-    return Post.objects.filter(
-        project=project,
-        network="telegram",
-        published_at__gte=_midnight(start, zone),
-        published_at__lt=_midnight(end + dt.timedelta(days=1), zone),
-        latest_views__isnull=False,
-    ).order_by()
+    return (
+        summary.posts_in(project, start, end)
+        .filter(network="telegram", latest_views__isnull=False)
+        .order_by()
+    )
 
 
 def _telegram_subscribers(project, end: dt.date | None = None) -> dict[dt.date, float]:
@@ -253,8 +247,6 @@ def _telegram_subscribers(project, end: dt.date | None = None) -> dict[dt.date, 
 
 
 def _telegram_err(project, start: dt.date, end: dt.date) -> float | None:
-    from zveno.analytics import formulas
-
     posts = _telegram_posts(project, start, end).aggregate(
         views=Avg("latest_views"), n=Count("pk"), followers=Avg("followers_at_publication")
     )
@@ -266,13 +258,9 @@ def _telegram_err(project, start: dt.date, end: dt.date) -> float | None:
 
 
 def _telegram_daily(project, start: dt.date, end: dt.date) -> list[tuple[dt.date, float | None]]:
-    from django.db.models.functions import TruncDate
-
-    from zveno.analytics import formulas
-
     rows = (
         _telegram_posts(project, start, end)
-        .annotate(_day=TruncDate("published_at", tzinfo=_zone(project)))
+        .annotate(_day=TruncDate("published_at", tzinfo=summary.project_zone(project)))
         .values("_day")
         .annotate(views=Avg("latest_views"), followers=Avg("followers_at_publication"))
     )
@@ -292,19 +280,6 @@ def _telegram_daily(project, start: dt.date, end: dt.date) -> list[tuple[dt.date
         out.append((day, value))
         day += dt.timedelta(days=1)
     return out
-
-
-def _zone(project):
-    import zoneinfo
-
-    try:
-        return zoneinfo.ZoneInfo(project.timezone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return dt.UTC
-
-
-def _midnight(day: dt.date, zone) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time.min).replace(tzinfo=zone)
 
 
 # --- evaluating ---------------------------------------------------------------------------------

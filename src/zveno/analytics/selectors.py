@@ -11,7 +11,6 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import statistics
-import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -65,10 +64,6 @@ class Period:
         if self.preset == "month":
             return {"month": f"{self.start:%Y-%m}"}
         return {"from": self.start.isoformat(), "to": self.end.isoformat()}
-
-
-def _tz(project) -> zoneinfo.ZoneInfo:
-    return summary.project_zone(project)
 
 
 def default_period(project) -> Period:
@@ -169,7 +164,7 @@ def post_rows(project, period: Period) -> list[PostRow]:
         )
         .order_by("published_at", "id")
     )
-    zone = _tz(project)
+    zone = summary.project_zone(project)
     out = []
     for row in rows:
         counters = {name: row[f"latest_{name}"] for name in POST_COUNTERS}
@@ -477,7 +472,7 @@ def channel_days(project, period: Period, channel=None) -> dict[int, list[dict]]
     return days
 
 
-def _followers_ends(days: list[dict], period: Period) -> tuple[int | None, int | None]:
+def _followers_ends(days: list[dict]) -> tuple[int | None, int | None]:
     known = [d for d in days if d["followers"] is not None]
     if not known:
         return None, None
@@ -491,7 +486,7 @@ def is_telegram(channel) -> bool:
 def channel_figures(channel, days: list[dict], posts: list[PostRow], period: Period) -> dict:
     """A channel's figures over the period. Telegram: TGStat's ERR (views per post / subscribers)
     and ER (interactions / views); other networks: ER by followers (ratio of sums)."""
-    start, end = _followers_ends(days, period)
+    start, end = _followers_ends(days)
     in_period = [d for d in days if d["date"] >= period.start]
     reach = _sum(d["reach"] for d in in_period)
     if reach is None:
