@@ -243,10 +243,8 @@ def build(project: Project, start: dt.date, end: dt.date, language: str) -> Repo
 
 def _formula(key: str, fallback: str = "") -> str:
     """The expression of a named formula from ``formulas.FORMULAS``."""
-    try:
-        from zveno.analytics.formulas import FORMULAS
-    except ImportError:
-        return fallback
+    from zveno.analytics.formulas import FORMULAS
+
     found = FORMULAS.get(key)
     return str(found.expression) if found is not None else fallback
 
@@ -479,10 +477,10 @@ class PdfUnavailable(RuntimeError):
 
 
 def render_html(report: Report, template: str = "analytics/report_pdf.html") -> str:
+    from zveno.team.agreements import css_string
+
     period = f"{report.start:%d.%m.%Y} – {report.end:%d.%m.%Y}"
-    footer = f"{report.project} · {period}".replace("\\", "\\\\").replace('"', '\\"')
-    footer = footer.replace("<", "\\3c ").replace("\n", " ")  # it goes into a <style>
-    context = {"report": report, "footer_css": f'"{footer}"'}
+    context = {"report": report, "footer_css": css_string(f"{report.project} · {period}")}
     with translation.override(report.language):
         return render_to_string(template, context)
 

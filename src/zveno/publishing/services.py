@@ -172,7 +172,7 @@ def sync_networks(actor, project: Project, networks: list[str]) -> None:
         )
     project.channels.filter(network__in=wanted, is_active=False).update(is_active=True)
     project.channels.exclude(network__in=wanted).update(is_active=False)
-    set_networks(actor, project, [n for n in networks if n in wanted])
+    set_networks(actor, project, networks)
 
 
 class ChannelInUse(ValidationError):
