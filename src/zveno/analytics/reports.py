@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import io
-import logging
 import zoneinfo
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -26,9 +25,8 @@ from django.utils.translation import gettext_lazy, pgettext
 
 from zveno.analytics import charts
 from zveno.analytics.models import Goal, Post
+from zveno.core.pdf import css_string, html_to_pdf
 from zveno.workspaces.models import Project
-
-log = logging.getLogger(__name__)
 
 TOP_POSTS = 10
 # Sums need no named formula; these texts say what is summed.
@@ -472,13 +470,7 @@ def _charts(report: Report, heat: list[list[float | None]]) -> dict[str, str]:
     }  # fmt: skip
 
 
-class PdfUnavailable(RuntimeError):
-    """WeasyPrint or the system libraries it needs (Pango) are not installed."""
-
-
 def render_html(report: Report, template: str = "analytics/report_pdf.html") -> str:
-    from zveno.team.agreements import css_string
-
     period = f"{report.start:%d.%m.%Y} – {report.end:%d.%m.%Y}"
     context = {"report": report, "footer_css": css_string(f"{report.project} · {period}")}
     with translation.override(report.language):
@@ -487,19 +479,7 @@ def render_html(report: Report, template: str = "analytics/report_pdf.html") -> 
 
 def to_pdf(report: Report) -> bytes:
     """The report as an A4 PDF; charts are inline SVG drawn as vectors."""
-    html = render_html(report)
-    try:
-        # Imported here: the rest of Zveno runs without WeasyPrint and its system libraries.
-        from weasyprint import HTML
-    except (ImportError, OSError) as exc:  # OSError: Pango or its friends are not installed
-        log.warning("PDF report unavailable: %s", exc)
-        raise PdfUnavailable(str(exc)) from exc
-    return HTML(string=html, url_fetcher=_no_fetching).write_pdf()
-
-
-def _no_fetching(url: str, *args, **kwargs):
-    # The document is self-contained; a post title can never make the server fetch a URL.
-    raise ValueError(f"external resource refused: {url}")
+    return html_to_pdf(render_html(report))
 
 
 def file_name(report: Report, extension: str) -> str:

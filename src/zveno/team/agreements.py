@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,20 +18,15 @@ from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
+from zveno.core.pdf import css_string, html_to_pdf
 from zveno.team import matrix
 from zveno.team.models import LETTERS, Agreement
 from zveno.workspaces.models import Project
 from zveno.workspaces.roles import Capability, JobRole
 
-log = logging.getLogger(__name__)
-
 NOTE_MAX_LENGTH = 4000
 # More people than this and the matrix goes on a landscape page.
 PORTRAIT_MAX_PEOPLE = 6
-
-
-class PdfUnavailable(RuntimeError):
-    """WeasyPrint or the system libraries it needs (Pango) are not installed."""
 
 
 # --- the words ----------------------------------------------------------------------------------
@@ -375,14 +369,6 @@ def _words() -> dict[str, str]:
     }
 
 
-def css_string(text: str) -> str:
-    """Text as a quoted CSS string, safe inside a <style> element (for the PDF's margin boxes)."""
-    escaped = "".join(
-        f"\\{ord(ch):x} " if ch in '\\"<>' or ch in "\r\n\f" else ch for ch in str(text)
-    )
-    return f'"{escaped}"'
-
-
 def _page_counter_css() -> str:
     """'Page 2 of 5' as a CSS content value, in the document's language."""
     parts = re.split(r"(%\((?:page|pages)\)s)", _("Page %(page)s of %(pages)s"))
@@ -452,15 +438,4 @@ def _when(accepted_at: datetime | None) -> str:
 def render_pdf(agreement: Agreement, language: str) -> bytes:
     """The "who does what" document as a PDF; PdfUnavailable if WeasyPrint cannot run here."""
     html = render_to_string("team/agreement_pdf.html", _export_context(agreement, language))
-    try:
-        # Imported here: the rest of Zveno runs without WeasyPrint and its system libraries.
-        from weasyprint import HTML
-    except (ImportError, OSError) as exc:  # OSError: Pango or its friends are not installed
-        log.warning("PDF export unavailable: %s", exc)
-        raise PdfUnavailable(str(exc)) from exc
-    return HTML(string=html, url_fetcher=_no_fetching).write_pdf()
-
-
-def _no_fetching(url: str, *args, **kwargs):
-    # The document is self-contained; a note can never make the server fetch a URL.
-    raise ValueError(f"external resource refused: {url}")
+    return html_to_pdf(html)

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from zveno.analytics import report_services, reports
 from zveno.analytics.models import Frequency
+from zveno.core.pdf import PdfUnavailable
 from zveno.core.timezones import today_in
 from zveno.workspaces import access
 from zveno.workspaces.roles import Capability
@@ -57,7 +58,7 @@ def _query(start: dt.date, end: dt.date) -> str:
 def _pdf(built: reports.Report) -> HttpResponse:
     try:
         body = reports.to_pdf(built)
-    except reports.PdfUnavailable:
+    except PdfUnavailable:
         message = _("PDF export is not available on this server; download the XLSX instead.")
         return HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
     return _attachment(body, "application/pdf", reports.file_name(built, "pdf"))

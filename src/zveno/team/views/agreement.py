@@ -14,6 +14,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from zveno.core.pdf import PdfUnavailable
 from zveno.team import agreements, services
 from zveno.team.models import Agreement
 from zveno.workspaces import access
@@ -115,7 +116,7 @@ def agreement_pdf(request, slug: str, version: int):
     agreement = agreements.version_for(project, version)
     try:
         pdf = agreements.render_pdf(agreement, _export_language(request))
-    except agreements.PdfUnavailable:
+    except PdfUnavailable:
         return _page(request, project, agreement, status=503, pdf_unavailable=True)
     return _download(pdf, "application/pdf", agreements.export_filename(agreement, "pdf"))
 
