@@ -367,32 +367,14 @@ def _heat(posts_: list[TopPost]) -> list[list[float | None]]:
 def _mix(project: Project, start: dt.date, end: dt.date) -> tuple[list[MixLine], int, int]:
     """Planned (not cancelled) and published items per rubric in the period, against the
     playbook's target share (what the plan's mix page shows per month)."""
-    from zveno.content.models import ContentItem, State
-    from zveno.content.plan import _share
-    from zveno.content.selectors import day_range_utc
+    from zveno.content.plan import mix_between
 
-    begin, finish = day_range_utc(project, start, end)
-    rows = (
-        ContentItem.objects.filter(project=project, planned_at__gte=begin, planned_at__lt=finish)
-        .exclude(state=State.CANCELLED)
-        .values_list("rubric_id", "state")
-    )
-    planned: Counter = Counter()
-    published: Counter = Counter()
-    for rubric, state in rows:
-        planned[rubric] += 1
-        if state == State.PUBLISHED:
-            published[rubric] += 1
-    total, done = sum(planned.values()), sum(published.values())
-    lines = [(r.pk, r.name, r.target_share) for r in project.rubrics.all()]
-    if planned[None]:
-        lines.append((None, _("No rubric"), 0))
-    mix = [
-        MixLine(name, target, planned[pk], published[pk],
-                _share(planned[pk], total), _share(published[pk], done))
-        for pk, name, target in lines
-    ]  # fmt: skip
-    return mix, total, done
+    period = mix_between(project, start, end)
+    lines = [
+        MixLine(r.name, r.target, r.planned, r.published, r.planned_share, r.published_share)
+        for r in period.rows
+    ]
+    return lines, period.planned, period.published
 
 
 def _team(project: Project, start: dt.date, end: dt.date, posts_: list[TopPost]) -> Team:

@@ -266,33 +266,52 @@ def mix(project: Project, first: dt.date, months: int = 3) -> list[MixMonth]:
     services.ensure_rubrics(project)
     starts = month_starts(first, months)
     end = (starts[-1] + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
-    begin, finish = selectors.day_range_utc(project, starts[0], end)
     zone = zoneinfo.ZoneInfo(project.timezone)
-    rows = (
-        ContentItem.objects.filter(project=project, planned_at__gte=begin, planned_at__lt=finish)
-        .exclude(state=State.CANCELLED)
-        .values_list("planned_at", "rubric_id", "state")
-    )
+    planned: dict[dt.date, Counter] = {month: Counter() for month in starts}
+    published: dict[dt.date, Counter] = {month: Counter() for month in starts}
+    for when, rubric, state in _items(project, starts[0], end).values_list(
+        "planned_at", "rubric_id", "state"
+    ):
+        month = when.astimezone(zone).date().replace(day=1)
+        planned[month][rubric] += 1
+        if state == State.PUBLISHED:
+            published[month][rubric] += 1
+    rubrics = _rubrics(project)
+    return [MixMonth(m, *mix_rows(rubrics, planned[m], published[m])) for m in starts]
+
+
+def mix_between(project: Project, start: dt.date, end: dt.date) -> MixMonth:
+    """The same mix for one period, ``start`` to ``end`` (days of the project's zone); read only:
+    a project whose rubrics were never copied from its playbook gets none."""
     planned: Counter = Counter()
     published: Counter = Counter()
-    for when, rubric, state in rows:
-        key = (when.astimezone(zone).date().replace(day=1), rubric)
-        planned[key] += 1
+    for rubric, state in _items(project, start, end).values_list("rubric_id", "state"):
+        planned[rubric] += 1
         if state == State.PUBLISHED:
-            published[key] += 1
-    rubrics = [(r.pk, r.name, r.target_share) for r in project.rubrics.all()]
-    result = []
-    for month in starts:
-        total = sum(n for (m, _r), n in planned.items() if m == month)
-        done = sum(n for (m, _r), n in published.items() if m == month)
-        lines = list(rubrics)
-        if planned[(month, None)]:
-            lines.append((None, _("No rubric"), 0))
-        result.append(
-            MixMonth(month, [
-                MixRow(name, target, planned[(month, pk)], published[(month, pk)],
-                       _share(planned[(month, pk)], total), _share(published[(month, pk)], done))
-                for pk, name, target in lines
-            ], total, done)
-        )  # fmt: skip
-    return result
+            published[rubric] += 1
+    return MixMonth(start, *mix_rows(_rubrics(project), planned, published))
+
+
+def mix_rows(rubrics: list, planned: Counter, published: Counter) -> tuple[list[MixRow], int, int]:
+    """The rows of one mix from counts per rubric id (None: items without a rubric)."""
+    total, done = sum(planned.values()), sum(published.values())
+    lines = list(rubrics)
+    if planned[None]:
+        lines.append((None, _("No rubric"), 0))
+    rows = [
+        MixRow(name, target, planned[pk], published[pk],
+               _share(planned[pk], total), _share(published[pk], done))
+        for pk, name, target in lines
+    ]  # fmt: skip
+    return rows, total, done
+
+
+def _items(project: Project, start: dt.date, end: dt.date):
+    begin, finish = selectors.day_range_utc(project, start, end)
+    return ContentItem.objects.filter(
+        project=project, planned_at__gte=begin, planned_at__lt=finish
+    ).exclude(state=State.CANCELLED)
+
+
+def _rubrics(project: Project) -> list[tuple]:
+    return [(r.pk, r.name, r.target_share) for r in project.rubrics.all()]
