@@ -138,13 +138,14 @@ class PostRow:
         return str(dict(Network.choices).get(self.network, self.network))
 
 
-def post_rows(project, period: Period) -> list[PostRow]:
-    """The period's posts (one query). A post counts as having the expert's input when it is
-    marked so, or when its publication's content item has an answered expert request."""
+def post_rows(project, period: Period, channel=None) -> list[PostRow]:
+    """The period's posts (one query), of one channel if given. A post counts as having the
+    expert's input when it is marked so, or when its publication's content item has an answered
+    expert request."""
     answered = ExpertAnswer.objects.filter(request__items=OuterRef("publication__item"))
     fields = [f"latest_{name}" for name in POST_COUNTERS]
     rows = (
-        summary.posts_in(project, period.start, period.end)
+        summary.posts_in(project, period.start, period.end, channel=channel)
         .annotate(answered=Exists(answered))
         .values(
             "id",
@@ -530,10 +531,13 @@ def channel_table(project, period: Period, rows: list[PostRow]) -> list[dict]:
     ]
 
 
-def channel_daily(channel, period: Period, rows: list[PostRow]) -> list[dict]:
+def channel_daily(channel, period: Period, rows: list[PostRow], days=None) -> list[dict]:
     """One channel by day: followers, reach (the channel's day, else its posts' reach), and the
-    day's ER — by followers (ER day), or Telegram's ERR and ER."""
-    days = {d["date"]: d for d in channel_days(channel.project, period, channel)[channel.pk]}
+    day's ER — by followers (ER day), or Telegram's ERR and ER. ``days``: the channel's
+    :func:`channel_days` when the caller has read them already."""
+    if days is None:
+        days = channel_days(channel.project, period, channel).get(channel.pk, [])
+    days = {d["date"]: d for d in days}
     posts_by_day: dict[dt.date, list[PostRow]] = defaultdict(list)
     for row in rows:
         if row.channel_id == channel.pk:
@@ -904,8 +908,8 @@ def channels_chart(project, period: Period, rows: list[PostRow]) -> Chart:
     )
 
 
-def channel_charts(channel, period: Period, rows: list[PostRow]) -> list[Chart]:
-    days = channel_daily(channel, period, rows)
+def channel_charts(channel, period: Period, rows: list[PostRow], days=None) -> list[Chart]:
+    days = channel_daily(channel, period, rows, days)
     params = {"channel": str(channel.pk)}
     dates = [d["date"].isoformat() for d in days]
     charts = [

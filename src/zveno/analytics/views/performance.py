@@ -74,14 +74,10 @@ def channel(request, slug, channel_id: int):
     found = get_object_or_404(project.channels, pk=channel_id)
     ctx = page_context(request, project, "channels")
     period = ctx["period"]
-    rows = sel.post_rows(project, period)
-    figures = sel.channel_figures(
-        found,
-        sel.channel_days(project, period, found).get(found.pk, []),
-        [r for r in rows if r.channel_id == found.pk],
-        period,
-    )
-    charts = with_csv(project, period, *sel.channel_charts(found, period, rows))
+    rows = sel.post_rows(project, period, channel=found)
+    days = sel.channel_days(project, period, found).get(found.pk, [])
+    figures = sel.channel_figures(found, days, rows, period)
+    charts = with_csv(project, period, *sel.channel_charts(found, period, rows, days))
     ctx.update(channel=found, figures=figures, charts=charts)
     return render(request, "analytics/channel.html", ctx)
 
@@ -113,7 +109,7 @@ def _chart_for(project, key: str, period, params):
         if not channel_id.isdigit():
             raise Http404
         found = get_object_or_404(project.channels, pk=int(channel_id))
-        rows = sel.post_rows(project, period)
+        rows = sel.post_rows(project, period, channel=found)
         for chart in sel.channel_charts(found, period, rows):
             if chart.key == key:
                 return chart
