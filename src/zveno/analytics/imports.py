@@ -61,7 +61,7 @@ from zveno.analytics.models import (
     PostSnapshot,
     Source,
 )
-from zveno.core.rows import Problem
+from zveno.core.rows import Problem, cell_text
 from zveno.publishing.models import Channel, Network
 
 logger = logging.getLogger(__name__)
@@ -155,7 +155,7 @@ def open_rows(binary, name: str) -> Iterator[Iterator[tuple[int, list]]]:
 def read_header(binary, name: str) -> list[str]:
     """The file's header row as text."""
     with open_rows(binary, name) as rows:
-        return next(([_text(v) for v in values] for _n, values in rows), [])
+        return next(([cell_text(v) for v in values] for _n, values in rows), [])
 
 
 def count_rows(binary, name: str) -> int:
@@ -188,14 +188,6 @@ _SPACES = re.compile(r"[\s\u00a0\u202f\u2009]")
 
 class CellError(ValueError):
     pass
-
-
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
 
 
 def parse_int(value) -> int | None:
@@ -309,7 +301,7 @@ def parse_bool(value) -> bool | None:
         return None
     if isinstance(value, bool):
         return value
-    text = _text(value).casefold()
+    text = cell_text(value).casefold()
     if not text:
         return None
     if text in YES:
@@ -348,12 +340,12 @@ _NETWORK_CACHE: dict[str, dict[str, str]] = {}
 
 
 def parse_network(value, names: dict[str, str] | None = None) -> str | None:
-    text = _text(value).casefold()
+    text = cell_text(value).casefold()
     if not text:
         return None
     found = (names or _network_names()).get(text)
     if found is None:
-        raise CellError(_("Unknown network: %(value)s.") % {"value": _text(value)})
+        raise CellError(_("Unknown network: %(value)s.") % {"value": cell_text(value)})
     return found
 
 
@@ -394,12 +386,12 @@ class Parser:
             "bool": parse_bool,
             "network": lambda value: parse_network(value, networks),
             "channel": self._find_channel,
-            "text": _text,
+            "text": cell_text,
         }
 
     # -- header --
     def read_header(self, header: list) -> list[Problem]:
-        names = [_text(h).replace("\ufeff", "") for h in header]
+        names = [cell_text(h).replace("\ufeff", "") for h in header]
         taken: dict[str, str] = {}
         problems = []
         if self.preset.generic:
@@ -469,7 +461,7 @@ class Parser:
         return build(row, data)
 
     def _find_channel(self, value) -> Channel | None:
-        text = _text(value)
+        text = cell_text(value)
         if not text:
             return None
         folded = text.casefold().lstrip("@")
@@ -1186,7 +1178,7 @@ def suggest_mapping(preset: presets.Preset, header: list) -> dict[str, str]:
     for column in header:
         key = names.get(presets.normalize(column))
         if key and key not in used:
-            out[_text(column)] = key
+            out[cell_text(column)] = key
             used.add(key)
     return out
 
@@ -1199,7 +1191,7 @@ def preview(project, binary, name: str, options: Options, *, limit: int = 10, sc
     with open_rows(binary, name) as rows:
         for number, values in rows:
             if number == 1:
-                header = [_text(v) for v in values]
+                header = [cell_text(v) for v in values]
                 if options.preset.generic and not options.mapping:
                     break
                 problems.extend(parser.read_header(values))

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from zveno.content import selectors, services
 from zveno.content.models import ContentItem, Format, Goal, State, StepKind
-from zveno.core.rows import Problem
+from zveno.core.rows import Problem, cell_text
 from zveno.publishing.models import Network
 from zveno.workspaces import access
 from zveno.workspaces.models import Project
@@ -223,20 +223,12 @@ def _lookup(choices) -> dict[str, str]:
     return found
 
 
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
 def _date(value) -> dt.date | None:
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
         return value
-    text = _cell(value)
+    text = cell_text(value)
     for pattern in ("%d.%m.%Y", "%Y-%m-%d", "%d.%m.%y", "%d/%m/%Y"):
         try:
             return dt.datetime.strptime(text, pattern).date()
@@ -250,7 +242,7 @@ def _time(value) -> dt.time:
         return value.time()
     if isinstance(value, dt.time):
         return value
-    text = _cell(value)
+    text = cell_text(value)
     if not text:
         return DEFAULT_TIME
     for pattern in ("%H:%M", "%H:%M:%S", "%H.%M"):
@@ -287,7 +279,7 @@ class _Parser:
             known[en.lower()] = known[ru.lower()] = known[key] = key
         found = {}
         for index, title in enumerate(header):
-            key = known.get(_cell(title).lower())
+            key = known.get(cell_text(title).lower())
             if key and key not in found:
                 found[key] = index
         for key in REQUIRED:
@@ -297,7 +289,7 @@ class _Parser:
 
     def row(self, number: int, cells: dict[str, object]) -> Row | None:
         before = len(self.problems)
-        text = {k: _cell(v) for k, v in cells.items()}
+        text = {k: cell_text(v) for k, v in cells.items()}
         title = text.get("topic", "")
         if not title:
             self.fail(number, "topic", _("The topic is empty."))
@@ -342,7 +334,7 @@ class _Parser:
 
     def _when(self, number: int, cells: dict) -> dt.datetime | None:
         day = None
-        if _cell(cells.get("date")):
+        if cell_text(cells.get("date")):
             try:
                 day = _date(cells.get("date"))
             except ValueError:
@@ -367,7 +359,7 @@ def parse(project: Project, table: list[list]) -> tuple[list[list[Row]], list[Pr
     groups: list[list[Row]] = []
     for number, line in enumerate(table[1:], start=2):
         cells = {key: line[i] if i < len(line) else None for key, i in columns.items()}
-        if not any(_cell(v) for v in cells.values()):
+        if not any(cell_text(v) for v in cells.values()):
             continue
         row = parser.row(number, cells)
         if row is None:

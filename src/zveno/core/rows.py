@@ -15,3 +15,12 @@ class Problem:
 
     def as_dict(self) -> dict:
         return {"row": self.row, "column": self.column, "message": self.message}
+
+
+def cell_text(value) -> str:
+    """A spreadsheet cell as text: empty for None, 12 for a float 12.0, stripped."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
