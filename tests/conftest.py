@@ -18,6 +18,8 @@ from zveno.team import services as team_services
 from zveno.workspaces import services as ws
 from zveno.workspaces.roles import JobRole, WorkspaceRole
 
+pytest_plugins = ["tests.clock"]
+
 PASSWORD = "correct-horse-battery-staple"
 CANARY_A1 = "Альфа-канарейка"
 CANARY_A2 = "Секретный-проект-А2"

@@ -346,14 +346,23 @@ def test_channel_list_growth_and_telegram_figures(login, world, alpha):
 # --- period -------------------------------------------------------------------------------------
 
 
-def test_default_period_is_the_last_30_days_in_the_project_time_zone(login, world, alpha):
+@pytest.mark.dated
+@pytest.mark.parametrize("zone", ["Europe/Moscow", "Europe/Berlin"])
+def test_default_period_is_the_last_30_days_in_the_project_time_zone(login, world, alpha, zone):
+    from django.utils import translation
+    from django.utils.dateformat import format as date_format
+
     from zveno.core.timezones import today_in
 
+    alpha.timezone = zone
+    alpha.save(update_fields=["timezone"])
     html = login(world.users["smm"]).get("/p/alpha/analytics/").content.decode()
-    today = today_in("Europe/Moscow")
+    today = today_in(zone)
+    start = today - dt.timedelta(days=29)
     assert 'href="?period=30" class="on"' in html
-    assert "(30" in html and str(today.year) in html
-    assert (today - dt.timedelta(days=29)).strftime("%d") in html
+    with translation.override("ru"):
+        shown = f"{date_format(start, 'j E Y')} – {date_format(today, 'j E Y')} (30 дн.)"
+    assert shown in html
 
 
 @pytest.mark.parametrize(
