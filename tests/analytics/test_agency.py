@@ -57,6 +57,7 @@ def rows_by_slug(response):
     return {row.project.slug: row for row in response.context["rows"]}
 
 
+@pytest.mark.dated
 def test_owner_sees_every_project_with_goals_health_load_and_figures(figures, client):
     client.force_login(figures.users["owner"])
     response = client.get(url(figures.workspace_a))

@@ -43,6 +43,7 @@ def test_the_page_shows_the_report_with_charts(world, login, django_assert_max_n
     assert url("report_links", "alpha") not in page  # the copywriter cannot share
 
 
+@pytest.mark.dated
 def test_period_presets(world, login):
     client = login(world.users["owner"])
     today = timezone.localdate()

@@ -197,6 +197,7 @@ def test_h4_fires_when_requests_go_unanswered(world):
     assert findings[0].evidence["unanswered_requests"] == 2
 
 
+@pytest.mark.dated
 def test_h4_is_quiet_when_requests_are_answered_on_time(world):
     """Both requests are due in the future (fixed relative to today) and answered now."""
     future = dt.date.today() + dt.timedelta(days=5)

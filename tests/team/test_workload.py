@@ -176,6 +176,7 @@ def test_the_content_plan_seam_replaces_cadence_for_covered_weeks(world, monkeyp
 # --- tasks ------------------------------------------------------------------------------------
 
 
+@pytest.mark.dated
 def test_open_tasks_spread_over_their_weeks_and_overdue_ones_count_now(world):
     owner = world.users["owner"]
     project = ws.create_project(owner, world.workspace_a, name="Без плейбука", my_roles=[R.SMM])
@@ -201,6 +202,7 @@ def test_open_tasks_spread_over_their_weeks_and_overdue_ones_count_now(world):
     assert all(d.source.startswith("task:") and d.role == "" for d in load.demands)
 
 
+@pytest.mark.dated
 def test_unassigned_tasks_are_reported_not_lost(world):
     owner = world.users["owner"]
     project = ws.create_project(owner, world.workspace_a, name="Без плейбука", my_roles=[R.SMM])
