@@ -11,14 +11,14 @@ from django.db.models import Sum
 from zveno.analytics import goals as g
 from zveno.analytics.models import BusinessDay, ChannelDay, Goal, GoalEvent, Post
 from zveno.content.models import Publication
-from zveno.core import demo
+from zveno.demo import seed
 from zveno.notifications.models import Notification
 
 
 @pytest.fixture(scope="module")
 def loaded(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
-        demo.load()
+        seed.load()
         yield
         # as a transactional test case does: empty tables again (post_migrate rows recreated)
         from django.core.management import call_command
@@ -131,7 +131,7 @@ def test_published_publications_have_posts_with_snapshots(loaded):
 
 @pytest.mark.django_db
 def test_the_histories_are_deterministic(loaded):
-    from zveno.analytics import demo as analytics_demo
+    from zveno.demo import analytics as analytics_demo
 
     launch = ChannelDay.objects.filter(project__slug="course-launch")
     rows = list(launch.order_by("channel__network", "date").values_list("reach", flat=True))

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 
 from tests.analytics.test_report_data import END, START, fill
-from zveno.analytics import report_services, reports
+from zveno.analytics import report_services
 from zveno.analytics.models import ReportDelivery, ReportLink, ReportSchedule
 
 pytestmark = pytest.mark.django_db
@@ -175,7 +175,7 @@ def test_due_reports_are_sent_once_per_recipient(world):
     world.users["expert"].language = "en"
     world.users["expert"].save()
     schedule = _schedule(world)
-    assert reports.send_due(NOW) == 1
+    assert report_services.send_due(NOW) == 1
     assert len(mail.outbox) == 2
     by_person = {m.to[0]: m for m in mail.outbox}
     english = by_person[world.users["expert"].email]
@@ -192,11 +192,11 @@ def test_due_reports_are_sent_once_per_recipient(world):
     assert (delivery.status, delivery.attempts, delivery.schedule) == ("sent", 1, schedule)
     assert ReportSchedule.objects.get().last_period_end == dt.date(2026, 11, 22)
     # again, the same day or later the same week: nothing new
-    assert reports.send_due(NOW) == 0
-    assert reports.send_due(NOW + dt.timedelta(days=3)) == 0
+    assert report_services.send_due(NOW) == 0
+    assert report_services.send_due(NOW + dt.timedelta(days=3)) == 0
     assert len(mail.outbox) == 2 and ReportDelivery.objects.count() == 1
     # the next week brings the next period
-    assert reports.send_due(NOW + dt.timedelta(days=7)) == 1
+    assert report_services.send_due(NOW + dt.timedelta(days=7)) == 1
     assert len(mail.outbox) == 4
 
 
@@ -207,7 +207,7 @@ def test_monthly_pdf_only_and_members_only(world):
 
     schedule = _schedule(world, "monthly", formats=["pdf"], people=["copywriter"])
     ProjectMembership.objects.filter(user=world.users["copywriter"]).delete()
-    assert reports.send_due(NOW) == 2
+    assert report_services.send_due(NOW) == 2
     assert [m.to for m in mail.outbox] == [[world.users["owner"].email]]
     assert [a[0] for a in mail.outbox[0].attachments] == ["alpha-report-20261001-20261031.pdf"]
     assert schedule.deliveries.get().status == "sent"
@@ -219,12 +219,12 @@ def test_a_failing_delivery_is_retried_three_times_with_its_error(world, setting
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     for attempt in (1, 2, 3):
-        assert reports.send_due(NOW) == 0
+        assert report_services.send_due(NOW) == 0
         delivery = ReportDelivery.objects.get()
         assert (delivery.status, delivery.attempts) == ("failed", attempt)
         assert delivery.error
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    assert reports.send_due(NOW) == 0  # three attempts were the limit
+    assert report_services.send_due(NOW) == 0  # three attempts were the limit
     assert ReportDelivery.objects.get().attempts == 3 and mail.outbox == []
 
 
@@ -259,9 +259,9 @@ def test_a_claim_left_by_a_dead_worker_is_taken_again_later(world):
         schedule=schedule, period_start=dt.date(2026, 11, 16), period_end=dt.date(2026, 11, 22),
         status="sending", attempts=1, sent_at=NOW - dt.timedelta(minutes=5),
     )  # fmt: skip
-    assert reports.send_due(NOW) == 0 and mail.outbox == []  # another worker is on it
+    assert report_services.send_due(NOW) == 0 and mail.outbox == []  # another worker is on it
     ReportDelivery.objects.filter(pk=delivery.pk).update(sent_at=NOW - dt.timedelta(hours=1))
-    assert reports.send_due(NOW) == 1 and len(mail.outbox) == 1
+    assert report_services.send_due(NOW) == 1 and len(mail.outbox) == 1
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts) == ("sent", 2)
 
@@ -272,7 +272,7 @@ def test_list_pages_make_a_bounded_number_of_queries(world, login, django_assert
         _schedule(world, frequency)
     for _i in range(6):
         report_services.create_link(world.users["owner"], world.alpha, START, END, 7)
-    reports.send_due(NOW)
+    report_services.send_due(NOW)
     with django_assert_max_num_queries(20):
         page = owner.get(url("report_schedules", "alpha"))
     assert page.content.decode().count('action="/p/alpha/analytics/reports/schedules/') == 3

@@ -14,7 +14,7 @@ from tests.core.helpers import child_env, database_url_for_children, start_worke
 from zveno.accounts import services
 from zveno.accounts.models import EmailStatus, Invitation
 from zveno.accounts.tasks import resend_pending_invitation_emails, send_invitation_email
-from zveno.config.celery import app
+from zveno.core.celery import app
 from zveno.workspaces.roles import JobRole
 
 pytestmark = pytest.mark.django_db(transaction=True)

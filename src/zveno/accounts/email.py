@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from zveno.accounts.models import EmailStatus, Invitation
+from zveno.accounts.services import invitation_link, job_role_labels
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +69,6 @@ def due_invitation_emails() -> list[int]:
 
 
 def _message(invitation: Invitation) -> EmailMultiAlternatives:
-    from zveno.accounts.services import invitation_link, job_role_labels
-
     context = {
         "invitation": invitation,
         "link": invitation_link(invitation),

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zveno.accounts.models import ApiToken, EmailStatus, Invitation, Language, hash_secret
+from zveno.core.jobs import enqueue
 from zveno.core.timezones import is_valid_timezone
 from zveno.workspaces import access
 from zveno.workspaces import services as workspace_services
@@ -195,9 +196,9 @@ def invite(
         email_status=EmailStatus.PENDING if email else EmailStatus.NONE,
     )
     if email:
-        from zveno.accounts.tasks import send_invitation_email
-
-        transaction.on_commit(lambda: send_invitation_email.delay(invitation.pk))
+        transaction.on_commit(
+            lambda: enqueue("zveno.accounts.tasks.send_invitation_email", invitation.pk)
+        )
     return invitation
 
 

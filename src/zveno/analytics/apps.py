@@ -7,4 +7,12 @@ class AnalyticsConfig(AppConfig):
 
     name = "zveno.analytics"
     label = "analytics"
+
+    def ready(self) -> None:
+        # A chosen playbook drafts the project's goals from its KPI templates.
+        from zveno.analytics import services
+        from zveno.playbooks.services import PLAYBOOK_CHOSEN
+
+        PLAYBOOK_CHOSEN.register(services.playbook_chosen)
+
     verbose_name = _("Analytics")

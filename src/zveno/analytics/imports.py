@@ -61,6 +61,7 @@ from zveno.analytics.models import (
     PostSnapshot,
     Source,
 )
+from zveno.core.jobs import enqueue
 from zveno.core.rows import Problem, cell_text
 from zveno.publishing.models import Channel, Network
 
@@ -935,9 +936,7 @@ def create_import(
         run(batch.pk)
         batch.refresh_from_db()
     elif dispatch:
-        from zveno.analytics.tasks import run_import
-
-        transaction.on_commit(lambda: run_import.delay(batch.pk))
+        transaction.on_commit(lambda: enqueue("zveno.analytics.tasks.run_import", batch.pk))
     return batch
 
 
@@ -1152,8 +1151,6 @@ def _one_pass(batch: Import, options: Options, progress: Progress | None) -> Non
 def sweep() -> int:
     """Requeues imports a dead worker left behind (running > 30 min, queued > 10 min) and sends
     them to the queue again; returns how many were sent."""
-    from zveno.analytics.tasks import run_import
-
     now = timezone.now()
     Import.objects.filter(status=ImportStatus.RUNNING, started_at__lt=now - STUCK_RUNNING).update(
         status=ImportStatus.QUEUED
@@ -1164,7 +1161,7 @@ def sweep() -> int:
         .values_list("pk", flat=True)
     )
     for pk in stale:
-        run_import.delay(pk)
+        enqueue("zveno.analytics.tasks.run_import", pk)
     return len(stale)
 
 

@@ -571,13 +571,3 @@ def _sheet(book, title: str, header: list[str], rows: list[list], formats: dict)
         longest = max((len(str(c.value)) for c in column if c.value is not None), default=8)
         letter = sheet.cell(row=1, column=index).column_letter
         sheet.column_dimensions[letter].width = min(max(longest + 2, 10), 60)
-
-
-# --- scheduled delivery ----------------------------------------------------------------------
-
-
-def send_due(now: dt.datetime | None = None) -> int:
-    """Sends every schedule's report for its last finished period, once; returns the count sent."""
-    from zveno.analytics import report_services
-
-    return report_services.send_due(now)

@@ -30,6 +30,11 @@ from zveno.workspaces.models import Project
 from zveno.workspaces.roles import Capability
 
 
+def playbook_chosen(project: Project, playbook, language: str, actor) -> None:
+    """``playbooks.PLAYBOOK_CHOSEN``: the playbook's KPI templates become draft goals."""
+    draft_goals_from_playbook(project, playbook, language)
+
+
 def draft_goals_from_playbook(project: Project, playbook, language: str = "ru") -> list[Goal]:
     """Draft goals from the KPI templates; drafts of an earlier playbook are replaced."""
     project.goals.filter(status=GoalStatus.DRAFT, source__startswith="playbook:").delete()

@@ -254,7 +254,7 @@ def _labels(project, group_by: str, keys: Iterable) -> dict:
 
         names = dict(Network.choices)
     elif group_by == "format":
-        from zveno.content.models import Format
+        from zveno.publishing.models import Format
 
         names = dict(Format.choices)
     else:

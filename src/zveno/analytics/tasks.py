@@ -8,31 +8,25 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from zveno.analytics import goals, imports, report_services
+
 
 @shared_task
 def run_import(import_id: int) -> None:
-    from zveno.analytics.imports import run
-
-    run(import_id)
+    imports.run(import_id)
 
 
 @shared_task
 def sweep_imports() -> None:
     """Requeue imports a dead worker left queued or running."""
-    from zveno.analytics.imports import sweep
-
-    sweep()
+    imports.sweep()
 
 
 @shared_task
 def evaluate_goals() -> None:
-    from zveno.analytics.goals import evaluate_all
-
-    evaluate_all()
+    goals.evaluate_all()
 
 
 @shared_task
 def send_due_reports() -> None:
-    from zveno.analytics.reports import send_due
-
-    send_due()
+    report_services.send_due()

@@ -42,15 +42,17 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # In the declared order of the apps (config/layers.py): a lower app's start-up runs first.
     "zveno.core",
-    "zveno.accounts",
     "zveno.workspaces",
-    "zveno.playbooks",
-    "zveno.publishing",
-    "zveno.team",
-    "zveno.analytics",
-    "zveno.content",
+    "zveno.accounts",
     "zveno.notifications",
+    "zveno.publishing",
+    "zveno.playbooks",
+    "zveno.team",
+    "zveno.content",
+    "zveno.analytics",
+    "zveno.demo",
 ]
 
 MIDDLEWARE = [

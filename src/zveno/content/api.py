@@ -8,7 +8,8 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
 from zveno.content import selectors, services
-from zveno.content.models import ContentItem, Format, Goal, State, StepKind
+from zveno.content.models import ContentItem, Goal, State, StepKind
+from zveno.publishing.models import Format
 from zveno.workspaces import access
 from zveno.workspaces.roles import Capability
 

@@ -10,6 +10,10 @@ class ContentConfig(AppConfig):
     verbose_name = _("Content")
 
     def ready(self) -> None:
-        from zveno.content import workload
+        # The seams of the apps below: the plan's load and coverage, the expert's input for H4.
+        from zveno.content import requests, workload
+        from zveno.team import health
 
         workload.register()
+        if requests.expert_input not in health.EXPERT_INPUT_SOURCES:
+            health.EXPERT_INPUT_SOURCES.append(requests.expert_input)

@@ -10,7 +10,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from zveno.content.models import REDO_STEPS, ContentItem, Format, Goal, StepKind
+from zveno.content.models import REDO_STEPS, ContentItem, Goal, StepKind
+from zveno.publishing.models import Format
 
 UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign")
 

@@ -7,22 +7,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from zveno.publishing.models import Channel
+from zveno.publishing.models import Channel, Format
 from zveno.team.models import Stage
 from zveno.workspaces.models import Project, ProjectMembership
-
-
-class Format(models.TextChoices):
-    POST = "post", _("Post")
-    CAROUSEL = "carousel", _("Carousel")
-    STORIES = "stories", _("Stories")
-    REELS = "reels", _("Reels")
-    VIDEO = "video", _("Video")
-    ARTICLE = "article", _("Article")
-    EMAIL = "email", _("E-mail")
-    LIVE = "live", _("Live broadcast")
-    LEAD_MAGNET = "lead_magnet", _("Lead magnet")
-    WARMUP_STEP = "warmup_step", _("Warm-up step")
 
 
 class Goal(models.TextChoices):

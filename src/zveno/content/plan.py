@@ -29,7 +29,8 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from zveno.content import selectors, services
-from zveno.content.models import ContentItem, DayOff, Format, Publication, State
+from zveno.content.models import ContentItem, DayOff, Publication, State
+from zveno.publishing.models import Format
 from zveno.team import workload
 from zveno.workspaces import access
 from zveno.workspaces.models import Project

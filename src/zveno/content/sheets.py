@@ -25,9 +25,9 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from zveno.content import selectors, services
-from zveno.content.models import ContentItem, Format, Goal, State, StepKind
+from zveno.content.models import ContentItem, Goal, State, StepKind
 from zveno.core.rows import Problem, cell_text
-from zveno.publishing.models import Network
+from zveno.publishing.models import Format, Network
 from zveno.workspaces import access
 from zveno.workspaces.models import Project
 from zveno.workspaces.roles import Capability

@@ -6,14 +6,20 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from zveno.analytics import services as analytics_services
+from zveno.core.seams import Seam
 from zveno.playbooks import loader, selectors
 from zveno.playbooks.models import Cadence, CustomPlaybook, ProjectPlaybook
 from zveno.playbooks.schema import Playbook, PlaybookError, validate
-from zveno.team import services as team_services
+from zveno.publishing import services as publishing_services
 from zveno.workspaces import access
+from zveno.workspaces import services as workspace_services
 from zveno.workspaces.models import Project, Workspace
 from zveno.workspaces.roles import Capability
+
+# (project, playbook, language, actor) after a playbook is frozen into a project, in the same
+# transaction: team builds areas, stages, tasks, the matrix and its agreement; analytics drafts
+# the goals.
+PLAYBOOK_CHOSEN = Seam("playbooks.playbook_chosen")
 
 
 def playbook_errors(exc: PlaybookError) -> ValidationError:
@@ -46,9 +52,7 @@ def choose_playbook(
         },
     )
     language = getattr(actor, "language", "ru") or "ru"
-    team_services.build_from_playbook(project, found.playbook, language)
-    team_services.sync_agreement(project, actor)
-    analytics_services.draft_goals_from_playbook(project, found.playbook, language)
+    PLAYBOOK_CHOSEN(project, found.playbook, language, actor)
     return chosen
 
 
@@ -160,9 +164,6 @@ def start_project(
     networks=(), my_roles=None, **fields,
 ) -> Project:  # fmt: skip
     """Creates a project with its channels and, when named, instantiates its playbook."""
-    from zveno.publishing import services as publishing_services
-    from zveno.workspaces import services as workspace_services
-
     found = selectors.resolve(workspace, playbook) if playbook else None
     if playbook and found is None:
         raise ValidationError({"playbook": _("Unknown playbook: %(key)s") % {"key": playbook}})

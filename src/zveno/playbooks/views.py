@@ -11,13 +11,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from zveno.core.forms import apply_errors
-from zveno.playbooks import editing, loader, selectors, services
+from zveno.playbooks import loader, selectors, services
 from zveno.playbooks.forms import (
     CadenceForm,
     ChoosePlaybookForm,
     CloneForm,
     ImportForm,
     YamlForm,
+    editing,
 )
 from zveno.playbooks.schema import PlaybookError
 from zveno.team import selectors as team_selectors

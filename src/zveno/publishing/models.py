@@ -8,6 +8,21 @@ from django.utils.translation import gettext_lazy as _
 from zveno.workspaces.models import Project
 
 
+class Format(models.TextChoices):
+    """What goes out on a channel; a channel's cadence is units a week per format."""
+
+    POST = "post", _("Post")
+    CAROUSEL = "carousel", _("Carousel")
+    STORIES = "stories", _("Stories")
+    REELS = "reels", _("Reels")
+    VIDEO = "video", _("Video")
+    ARTICLE = "article", _("Article")
+    EMAIL = "email", _("E-mail")
+    LIVE = "live", _("Live broadcast")
+    LEAD_MAGNET = "lead_magnet", _("Lead magnet")
+    WARMUP_STEP = "warmup_step", _("Warm-up step")
+
+
 class Network(models.TextChoices):
     TELEGRAM = "telegram", "Telegram"
     VK = "vk", _("VK")

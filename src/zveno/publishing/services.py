@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from zveno.publishing.models import Channel, Network
+from zveno.publishing.models import Channel, Format, Network
 from zveno.workspaces import access
 from zveno.workspaces.models import Project
 from zveno.workspaces.roles import Capability
@@ -63,8 +63,6 @@ def clean_slots(raw) -> list[dict]:
 
 def clean_cadence(raw) -> dict:
     """{format: units a week} with known formats and numbers from 0; zeros are dropped."""
-    from zveno.content.models import Format
-
     if raw in (None, ""):
         return {}
     if not isinstance(raw, dict):

@@ -18,10 +18,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from zveno.content.models import Format
 from zveno.core.forms import apply_errors
 from zveno.publishing import services
-from zveno.publishing.models import Network
+from zveno.publishing.models import Format, Network
 from zveno.workspaces import access
 from zveno.workspaces.roles import Capability
 

@@ -8,3 +8,13 @@ class TeamConfig(AppConfig):
     name = "zveno.team"
     label = "team"
     verbose_name = _("Team")
+
+    def ready(self) -> None:
+        # The seams of the apps below: a team follows its members and its playbook.
+        from zveno.playbooks.services import PLAYBOOK_CHOSEN
+        from zveno.team import services
+        from zveno.workspaces.services import MEMBER_JOINED, MEMBER_LEFT
+
+        MEMBER_JOINED.register(services.member_joined)
+        MEMBER_LEFT.register(services.member_left)
+        PLAYBOOK_CHOSEN.register(services.playbook_chosen)

@@ -139,15 +139,10 @@ class ExpertInput:
     items: int = 0  # how many items the share is over
 
 
-# (project) -> ExpertInput | None. The content app appends its reader of expert requests here;
-# H4 then checks unanswered requests and the share against ``expert_min_share``.
-def _content_expert_input(project: Project) -> ExpertInput | None:
-    from zveno.content.requests import expert_input  # imported late: content imports team
-
-    return expert_input(project)
-
-
-EXPERT_INPUT_SOURCES: list[Callable[[Project], ExpertInput | None]] = [_content_expert_input]
+# (project) -> ExpertInput | None. The content app appends its reader of expert requests here in
+# its AppConfig.ready; H4 then checks unanswered requests and the share against
+# ``expert_min_share``.
+EXPERT_INPUT_SOURCES: list[Callable[[Project], ExpertInput | None]] = []
 
 
 def _num(value: float) -> str:

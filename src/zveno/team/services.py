@@ -136,6 +136,17 @@ def responsible_for(area: Area | None) -> ProjectMembership | None:
     return None
 
 
+def playbook_chosen(project: Project, playbook, language: str, actor) -> None:
+    """``playbooks.PLAYBOOK_CHOSEN``: areas, stages, tasks and the matrix, then its agreement."""
+    build_from_playbook(project, playbook, language)
+    sync_agreement(project, actor)
+
+
+def member_left(project: Project, actor) -> None:
+    """``workspaces.MEMBER_LEFT``: the agreement follows the smaller team."""
+    sync_agreement(project, actor)
+
+
 def member_joined(membership: ProjectMembership) -> None:
     """A newcomer gets the playbook's default letters for their roles in every area.
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet
 
-from zveno.accounts.models import Invitation
 from zveno.workspaces import access
 from zveno.workspaces.models import Project, ProjectMembership, Workspace, WorkspaceMembership
 
@@ -21,13 +20,6 @@ def projects_in(user, workspace: Workspace) -> QuerySet[Project]:
 
 def team(project: Project) -> QuerySet[ProjectMembership]:
     return project.memberships.select_related("user").order_by("joined_at", "pk")
-
-
-def pending_invitations(*, project: Project | None = None, workspace: Workspace | None = None):
-    qs = Invitation.objects.pending().select_related("invited_by", "project", "workspace")
-    if project is not None:
-        return qs.filter(project=project)
-    return qs.filter(workspace=workspace, project__isnull=True)
 
 
 def workspace_people(workspace: Workspace) -> QuerySet[WorkspaceMembership]:

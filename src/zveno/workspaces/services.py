@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from zveno.core.seams import Seam
 from zveno.core.timezones import is_valid_timezone
 from zveno.workspaces import access
 from zveno.workspaces.models import (
@@ -23,6 +24,12 @@ from zveno.workspaces.models import (
     WorkspaceMembership,
 )
 from zveno.workspaces.roles import Capability, JobRole, WorkspaceRole
+
+# Seams for the apps built on projects (team fills them in its AppConfig.ready):
+# (membership) after someone joins a project or their job roles change, in the same transaction;
+MEMBER_JOINED = Seam("workspaces.member_joined")
+# (project, actor) after a membership is removed, in the same transaction.
+MEMBER_LEFT = Seam("workspaces.member_left")
 
 PROJECT_FIELDS = (
     "name",
@@ -201,9 +208,7 @@ def join_project(project: Project, user, roles, capacity_hours=20) -> ProjectMem
     if not created:
         membership.roles = _clean_roles([*membership.roles, *roles])
         membership.save(update_fields=["roles"])
-    from zveno.team import services as team_services  # team builds on workspaces
-
-    team_services.member_joined(membership)
+    MEMBER_JOINED(membership)
     return membership
 
 
@@ -227,9 +232,7 @@ def update_member(actor, membership: ProjectMembership, *, roles=None, capacity_
     if fields:
         membership.save(update_fields=fields)
     if roles is not None:
-        from zveno.team import services as team_services
-
-        team_services.member_joined(membership)
+        MEMBER_JOINED(membership)
     return membership
 
 
@@ -240,6 +243,4 @@ def remove_member(actor, membership: ProjectMembership) -> None:
         raise ValidationError(_("You cannot remove yourself from the project."))
     project = membership.project
     membership.delete()
-    from zveno.team import services as team_services
-
-    team_services.sync_agreement(project, actor)
+    MEMBER_LEFT(project, actor)

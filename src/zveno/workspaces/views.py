@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from zveno.accounts import selectors as account_selectors
 from zveno.accounts import services as account_services
 from zveno.core.forms import apply_errors
 from zveno.playbooks import selectors as playbook_selectors
@@ -66,7 +67,7 @@ def workspace_people(request, ws: str):
             apply_errors(form, exc)
         else:
             return _after_invite(request, created, "workspaces:workspace_people", workspace.slug)
-    pending = selectors.pending_invitations(workspace=workspace)
+    pending = account_selectors.pending_invitations(workspace=workspace)
     context = {
         "workspace": workspace,
         "people": selectors.workspace_people(workspace),
@@ -178,7 +179,7 @@ def members(request, slug: str):
             else:
                 return _after_invite(request, created, "workspaces:members", project.slug)
     manager = granted.can(Capability.MANAGE_TEAM)
-    pending = selectors.pending_invitations(project=project) if manager else []
+    pending = account_selectors.pending_invitations(project=project) if manager else []
     context = {
         "project": project,
         "granted": granted,
@@ -253,7 +254,7 @@ def member_remove(request, slug: str, pk: int):
 @require_POST
 def invitation_revoke(request, slug: str, pk: int):
     project = access.project_for(request.user, slug, need=Capability.MANAGE_TEAM)
-    invitation = get_object_or_404(selectors.pending_invitations(project=project), pk=pk)
+    invitation = get_object_or_404(account_selectors.pending_invitations(project=project), pk=pk)
     account_services.revoke_invitation(request.user, invitation)
     messages.success(request, _("Invitation revoked."))
     return redirect("workspaces:members", project.slug)
@@ -263,7 +264,8 @@ def invitation_revoke(request, slug: str, pk: int):
 @require_POST
 def workspace_invitation_revoke(request, ws: str, pk: int):
     workspace = access.workspace_for(request.user, ws, need=Capability.WORKSPACE_MANAGE)
-    invitation = get_object_or_404(selectors.pending_invitations(workspace=workspace), pk=pk)
+    pending = account_selectors.pending_invitations(workspace=workspace)
+    invitation = get_object_or_404(pending, pk=pk)
     account_services.revoke_invitation(request.user, invitation)
     messages.success(request, _("Invitation revoked."))
     return redirect("workspaces:workspace_people", workspace.slug)

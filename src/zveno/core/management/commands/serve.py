@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import subprocess
@@ -12,8 +13,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
-
-from zveno.core import demo
 
 
 class Command(BaseCommand):
@@ -34,19 +33,22 @@ class Command(BaseCommand):
         self.stdout.write("Zveno: applying migrations…")
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
-        logins = []
+        logins = ""
         if options["demo"]:
             if get_user_model().objects.exists():
                 self.stdout.write("The database is not empty: the demo was not loaded.")
             else:
                 self.stdout.write("Loading the demo workspace…")
-                logins = demo.load()
+                # The demo sits above the apps: it is run as its command, never imported here.
+                printed = io.StringIO()
+                call_command("demo", stdout=printed)
+                logins = printed.getvalue()
         children = self._start(options)
         url = f"http://{options['host']}:{options['port']}/"
         self.stdout.write(self.style.SUCCESS(f"\nZveno is running at {url}"))
         self.stdout.write(f"Data: {settings.DATA_DIR}  Database: {_db_label()}")
         if logins:
-            self.stdout.write(demo.format_logins(logins))
+            self.stdout.write(logins, ending="")
         elif not get_user_model().objects.exists():
             self.stdout.write("No accounts yet: run `zveno createadmin` or `zveno demo`.")
         self.stdout.write("Press Ctrl-C to stop.\n")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from zveno.config.celery import app
+from zveno.core.celery import app
 
 
 class Command(BaseCommand):

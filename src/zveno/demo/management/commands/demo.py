@@ -1,7 +1,7 @@
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from zveno.core import demo
+from zveno.demo import seed
 
 
 class Command(BaseCommand):
@@ -9,5 +9,5 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         call_command("migrate", interactive=False, verbosity=0)
-        logins = demo.load()
-        self.stdout.write(demo.format_logins(logins))
+        logins = seed.load()
+        self.stdout.write(seed.format_logins(logins))

@@ -1,7 +1,8 @@
-"""The demo workspace: the seed's four case studies as projects, with their people.
+"""Seeding the demo workspace: the four case studies as projects, with their people.
 
 Passwords are random and printed once; running the demo again gives everyone a new one.
-Each app adds its part of the story in its own ``demo`` module, called from ``load``.
+Each app's part of the story is a module of this package (``team``, ``content``, ``analytics``),
+called from ``load``; the package sits above the apps and writes only through their services.
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
-from zveno.analytics import demo as analytics_demo
-from zveno.content import demo as content_demo
+from zveno.demo import analytics as analytics_demo
+from zveno.demo import content as content_demo
+from zveno.demo import team as team_demo
 from zveno.playbooks import services as playbook_services
-from zveno.team import demo as team_demo
 from zveno.workspaces import services as ws
 from zveno.workspaces.models import GoalType, Niche, Project, Workspace
 from zveno.workspaces.roles import JobRole as R
