@@ -40,7 +40,7 @@ def main() -> None:
 
     from zveno.content import services as content
     from zveno.content.models import ContentItem
-    from zveno.playbooks import services as playbooks
+    from zveno.projects import services as projects
     from zveno.workspaces import services as ws
     from zveno.workspaces.roles import JobRole
 
@@ -51,7 +51,7 @@ def main() -> None:
 
     user = get_user_model().objects.create_user("bench", password="bench-password-1")
     workspace = ws.create_workspace(user, "Bench", slug="bench")
-    project = playbooks.start_project(
+    project = projects.start_project(
         user, workspace, name="Bench", slug="bench", playbook="real_estate",
         networks=["telegram", "instagram"], my_roles=[JobRole.SMM], start_date=dt.date(2026, 11, 1),
     )  # fmt: skip

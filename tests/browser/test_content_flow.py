@@ -11,6 +11,7 @@ from tests.browser.conftest import shot
 from tests.conftest import PASSWORD, make_user
 from zveno.content.models import ContentItem, State
 from zveno.playbooks import services as playbooks
+from zveno.projects import services as projects
 from zveno.workspaces import services as ws
 from zveno.workspaces.roles import JobRole
 
@@ -42,7 +43,7 @@ def test_item_goes_from_idea_to_expert_approval_and_back(new_page, tmp_path):
     dima = make_user("dima", name="Дима Дизайнер")
     olga = make_user("olga", name="Ольга Кузнецова")
     workspace = ws.create_workspace(anna, "Агентство", slug="agency")
-    project = playbooks.start_project(
+    project = projects.start_project(
         anna, workspace, name="Риэлтор", slug="realtor", start_date=dt.date(2026, 11, 2),
         networks=["telegram"], my_roles=[JobRole.SMM],
     )  # fmt: skip

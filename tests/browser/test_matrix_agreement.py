@@ -9,6 +9,7 @@ import pytest
 from tests.browser.conftest import shot
 from tests.conftest import PASSWORD, make_user
 from zveno.playbooks import services as playbooks
+from zveno.projects import services as projects
 from zveno.team import services as team
 from zveno.team.models import Assignment
 from zveno.workspaces import services as ws
@@ -21,7 +22,7 @@ def test_change_a_letter_accept_and_see_version_two_with_its_diff(new_page):
     smm = make_user("anna", name="Анна Смирнова")
     writer = make_user("elena", name="Елена Соколова")
     workspace = ws.create_workspace(smm, "Агентство", slug="agency")
-    project = playbooks.start_project(
+    project = projects.start_project(
         smm, workspace, name="Запуск курса", slug="launch", start_date=dt.date(2026, 11, 2),
         networks=["telegram", "instagram"], my_roles=[JobRole.SMM],
     )  # fmt: skip

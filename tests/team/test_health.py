@@ -11,6 +11,7 @@ from django.utils import translation
 
 from tests.conftest import make_user
 from zveno.playbooks import services as playbook_services
+from zveno.projects import services as project_services
 from zveno.team import health, health_settings
 from zveno.team import services as team_services
 from zveno.team.models import Area, HealthSettings
@@ -26,7 +27,7 @@ def start(world, *, playbook="real_estate", networks=("telegram",), roles=(R.SMM
           team=()):  # fmt: skip
     """A project of workspace A: its team first, then the playbook (so the matrix fits them)."""
     owner = world.users["owner"]
-    project = playbook_services.start_project(
+    project = project_services.start_project(
         owner, world.workspace_a, networks=list(networks), my_roles=list(roles), name="Проект",
         start_date=dt.date.today(),
     )  # fmt: skip

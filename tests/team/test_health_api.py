@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from tests.conftest import make_user
 from zveno.playbooks import services as playbook_services
+from zveno.projects import services as project_services
 from zveno.team.models import HealthSettings
 from zveno.workspaces import services as ws
 from zveno.workspaces.roles import JobRole as R
@@ -66,7 +67,7 @@ def test_a_solo_launch_created_through_the_api_gets_the_overload_findings(world,
 
 def test_the_engaged_experts_project_has_no_critical_finding_in_the_api(world, api):
     owner = world.users["owner"]
-    project = playbook_services.start_project(
+    project = project_services.start_project(
         owner, world.workspace_a, networks=["telegram"], name="Риэлтор", slug="realtor",
         start_date=dt.date.today(),
     )  # fmt: skip
@@ -137,7 +138,7 @@ def test_the_workload_page_shows_the_heat_map_and_the_recommendation(world, logi
 
 def test_the_workload_page_highlights_overload(world, login):
     owner = world.users["owner"]
-    project = playbook_services.start_project(
+    project = project_services.start_project(
         owner, world.workspace_a, playbook="info_product", networks=SIX_NETWORKS,
         my_roles=list(R.values), name="Соло", slug="solo", start_date=dt.date.today(),
     )  # fmt: skip

@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from zveno.playbooks import loader
-from zveno.playbooks import services as playbook_services
+from zveno.projects import services as project_services
 from zveno.team import services
 from zveno.team.models import Assignment, ChecklistItem, Task, TaskStatus
 from zveno.workspaces import services as ws
@@ -58,7 +58,7 @@ def test_an_area_whose_role_is_missing_goes_to_the_smm_as_a_fallback(world):
 
 def test_a_person_with_several_roles_gets_the_union_of_letters(world):
     owner = world.users["owner"]
-    project = playbook_services.start_project(
+    project = project_services.start_project(
         owner, world.workspace_a, name="Один за всех", playbook="real_estate",
         networks=["telegram"], my_roles=[JobRole.SMM, JobRole.COPYWRITER, JobRole.DESIGNER],
         start_date=dt.date(2026, 12, 1),

@@ -11,6 +11,7 @@ from tests.conftest import make_user
 from zveno.core.timezones import today_in
 from zveno.playbooks import loader
 from zveno.playbooks import services as playbook_services
+from zveno.projects import services as project_services
 from zveno.publishing.models import Channel
 from zveno.team import services as team_services
 from zveno.team import workload
@@ -28,7 +29,7 @@ SIX_NETWORKS = ["telegram", "instagram", "vk", "youtube", "dzen", "email"]
 def start(world, *, playbook="real_estate", networks=("telegram",), roles=(R.PRODUCER,), **kw):
     """A project of workspace A started today by the owner, with the owner in ``roles``."""
     owner = world.users["owner"]
-    return playbook_services.start_project(
+    return project_services.start_project(
         owner, world.workspace_a, playbook=playbook, networks=list(networks),
         my_roles=list(roles), name=kw.pop("name", "Проект"), start_date=dt.date.today(), **kw,
     )  # fmt: skip

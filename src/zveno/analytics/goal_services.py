@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from zveno.analytics import goals as goal_metrics
+from zveno.analytics import services as analytics_services
 from zveno.analytics.models import BaselineMode, Goal, GoalEvent, GoalKind, GoalState, GoalStatus
 from zveno.core.timezones import today_in
 from zveno.workspaces import access
@@ -159,8 +160,6 @@ def delete_goal(actor, goal: Goal) -> None:
 @transaction.atomic
 def draft_from_playbook(actor, project: Project) -> list[Goal]:
     """(Re)drafts goals from the project's playbook's KPI templates (earlier drafts replaced)."""
-    from zveno.analytics import services as analytics_services
-
     access.require(actor, project, Capability.MANAGE_ANALYTICS)
     chosen = getattr(project, "playbook", None)
     if chosen is None:

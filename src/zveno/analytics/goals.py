@@ -47,6 +47,8 @@ from zveno.analytics.models import (
     GoalStatus,
 )
 from zveno.core.timezones import today_in
+from zveno.notifications.services import notify
+from zveno.workspaces.models import Project
 
 SUM, LAST, MAX, RATE = "sum", "last", "max", "rate"
 
@@ -441,8 +443,6 @@ def _announce(goal: Goal, ev: Evaluation, verb: str) -> None:
     )
     if verb != GoalState.REACHED:
         return
-    from zveno.notifications.services import notify
-
     project = goal.project
     url = reverse("analytics:goal", args=[project.slug, goal.pk])
     with override(settings.LANGUAGE_CODE):
@@ -464,8 +464,6 @@ def evaluate_project(project, today: dt.date | None = None) -> list[tuple[Goal, 
 def evaluate_all(today: dt.date | None = None) -> int:
     """The beat task: every active goal of every active project; repeating it changes nothing
     but the evaluation time. Returns how many goals were evaluated."""
-    from zveno.workspaces.models import Project
-
     count = 0
     projects = Project.objects.filter(status="active", goals__status=GoalStatus.ACTIVE).distinct()
     for project in projects.select_related("workspace"):

@@ -23,9 +23,14 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
-from zveno.analytics import charts
+from zveno.analytics import charts, formulas, goals, summary
+from zveno.analytics.formulas import FORMULAS
 from zveno.analytics.models import Goal, Post
+from zveno.content.models import ExpertRequest, RequestStatus
+from zveno.content.plan import mix_between
+from zveno.content.selectors import day_range_utc
 from zveno.core.pdf import css_string, html_to_pdf
+from zveno.team import health
 from zveno.workspaces.models import Project
 
 TOP_POSTS = 10
@@ -241,8 +246,6 @@ def build(project: Project, start: dt.date, end: dt.date, language: str) -> Repo
 
 def _formula(key: str, fallback: str = "") -> str:
     """The expression of a named formula from ``formulas.FORMULAS``."""
-    from zveno.analytics.formulas import FORMULAS
-
     found = FORMULAS.get(key)
     return str(found.expression) if found is not None else fallback
 
@@ -254,8 +257,6 @@ def _change(now: float | None, before: float | None) -> float | None:
 
 
 def _totals(project: Project, start: dt.date, end: dt.date) -> dict[str, float | None]:
-    from zveno.analytics import summary
-
     found = summary.summarize(project, start, end)
     out: dict[str, float | None] = {
         key: found.get(key) for key in ("posts", "reach", "impressions", "views", "interactions")
@@ -292,8 +293,6 @@ def _float(value) -> float | None:
 
 def _goals(project: Project, end: dt.date) -> list[GoalLine]:
     """The active goals as they stand on the last day of the period."""
-    from zveno.analytics import goals
-
     states = dict(Goal._meta.get_field("state").choices)
     return [
         GoalLine(
@@ -306,8 +305,6 @@ def _goals(project: Project, end: dt.date) -> list[GoalLine]:
 
 
 def _funnel(project, start, end) -> tuple[list[FunnelStep], str]:
-    from zveno.analytics import summary
-
     steps = [
         FunnelStep(
             row["step"], str(FUNNEL_LABELS.get(row["step"], row["step"])),
@@ -319,16 +316,11 @@ def _funnel(project, start, end) -> tuple[list[FunnelStep], str]:
 
 
 def _reach_by_day(project, start, end) -> tuple[list, str]:
-    from zveno.analytics import summary
-
     series = [(day, _float(value)) for day, value in summary.series(project, "reach", start, end)]
     return series, str(SUM_TEXT["reach"])
 
 
 def _posts(project: Project, start: dt.date, end: dt.date) -> list[TopPost]:
-    from zveno.analytics import formulas
-    from zveno.content.selectors import day_range_utc
-
     begin, finish = day_range_utc(project, start, end)
     zone = zoneinfo.ZoneInfo(project.timezone)
     out = []
@@ -367,8 +359,6 @@ def _heat(posts_: list[TopPost]) -> list[list[float | None]]:
 def _mix(project: Project, start: dt.date, end: dt.date) -> tuple[list[MixLine], int, int]:
     """Planned (not cancelled) and published items per rubric in the period, against the
     playbook's target share (what the plan's mix page shows per month)."""
-    from zveno.content.plan import mix_between
-
     period = mix_between(project, start, end)
     lines = [
         MixLine(r.name, r.target, r.planned, r.published, r.planned_share, r.published_share)
@@ -380,9 +370,6 @@ def _mix(project: Project, start: dt.date, end: dt.date) -> tuple[list[MixLine],
 def _team(project: Project, start: dt.date, end: dt.date, posts_: list[TopPost]) -> Team:
     """Expert requests asked in the period and answered by their due date; the period's posts
     with and without the expert's material, and their average reach."""
-    from zveno.content.models import ExpertRequest, RequestStatus
-    from zveno.content.selectors import day_range_utc
-
     begin, finish = day_range_utc(project, start, end)
     zone = zoneinfo.ZoneInfo(project.timezone)
     asked = list(
@@ -414,8 +401,6 @@ def _team(project: Project, start: dt.date, end: dt.date, posts_: list[TopPost])
 
 
 def _health(project: Project) -> list[HealthLine]:
-    from zveno.team import health
-
     return [
         HealthLine(f.code, f.severity, f.severity_label, str(f.title), str(f.explanation),
                    str(f.fix))

@@ -48,6 +48,7 @@ from django.utils.translation import gettext_lazy as _
 from zveno.analytics import formulas
 from zveno.analytics.models import BUSINESS_COUNTERS, BusinessDay, ChannelDay, Post
 from zveno.core.timezones import today_in
+from zveno.publishing.models import Format, Network
 
 #: The counters a summary sums (``Post.latest_<name>``).
 SUM_COUNTERS = ("views", "reach", "impressions", "likes", "comments", "shares", "saves")
@@ -250,12 +251,8 @@ def _labels(project, group_by: str, keys: Iterable) -> dict:
     if group_by == "hour":
         return {key: f"{key:02d}:00" for key in keys if key is not None}
     if group_by == "network":
-        from zveno.publishing.models import Network
-
         names = dict(Network.choices)
     elif group_by == "format":
-        from zveno.publishing.models import Format
-
         names = dict(Format.choices)
     else:
         names = dict(project.rubrics.filter(code__in=list(keys)).values_list("code", "name"))

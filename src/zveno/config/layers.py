@@ -8,8 +8,9 @@ Inside every app, the *edge* modules (pages, API, URLs, forms, template tags, co
 to people and may use any app's services, selectors and models, and the edge helpers of the apps
 before their own (``core.forms``); the rest of the app (the *domain*:
 models, services, selectors, tasks, rules) follows the order and never imports an edge module.
-Above the apps sit packages with no rank of their own in the domain: the cross-app composition
-(``projects``), the demo data (``demo``) and the project configuration (``config``).
+The last app, ``projects``, composes the others (a project started from a playbook, its settings
+and networks saved together); any app's pages may call it. Above the apps sit the demo data
+(``demo``) and the project configuration (``config``).
 """
 
 from __future__ import annotations
@@ -26,11 +27,11 @@ APPS: tuple[str, ...] = (
     "team",  # matrix, agreements, stages and tasks, workload, health rules
     "content",  # items, workflow, publications, expert requests, calendar, plan
     "analytics",  # posts and counters, formulas, goals, imports, reports
+    "projects",  # composition across the apps: starting a project, its settings and networks
 )
 
 # Packages above every app, in their own order: each may import any app and the ones before it.
 ABOVE: tuple[str, ...] = (
-    "projects",  # cross-app composition: starting a project, its settings, pages and dashboards
     "demo",  # demo data seeded through the apps' services
     "config",  # settings, URLs, the API object, WSGI, the command line
 )

@@ -9,6 +9,7 @@ from ninja import Field, Router, Schema, Status
 
 from zveno.content import requests as expert_requests
 from zveno.content.models import ExpertRequest, RequestKind
+from zveno.core.timezones import today_in
 from zveno.workspaces import access
 
 router = Router(tags=["content"])
@@ -80,8 +81,6 @@ def _fresh(project, request_id: int) -> dict:
 
 
 def _today(project) -> dt.date:
-    from zveno.core.timezones import today_in
-
     return today_in(project.timezone)
 
 

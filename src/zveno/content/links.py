@@ -17,6 +17,7 @@ from django.core import signing
 from django.urls import reverse
 
 from zveno.content.models import ContentItem, ExpertRequest
+from zveno.content.selectors import day_range_utc
 from zveno.workspaces.models import Project
 from zveno.workspaces.roles import Capability, capabilities_for
 
@@ -70,8 +71,6 @@ class ApprovalTarget:
         qs = ContentItem.objects.filter(project=self.project).prefetch_related("media")
         if self.item_id is not None:
             return qs.filter(pk=self.item_id)
-        from zveno.content.selectors import day_range_utc
-
         start, end = day_range_utc(self.project, self.week, self.week + dt.timedelta(days=6))
         return qs.filter(planned_at__gte=start, planned_at__lt=end)
 

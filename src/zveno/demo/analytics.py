@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from zveno.analytics import goal_services
 from zveno.analytics.models import BusinessDay, ChannelDay, Post, PostSnapshot, Source
+from zveno.content.models import Publication
 
 SOCIAL = ("telegram", "instagram", "vk", "youtube", "dzen")
 SEED = 20221101
@@ -298,8 +299,6 @@ def _channel_days(project, channels, days, reach, weights, case, rng) -> None:
 
 def _posts(project, channels, days, offsets, case, today, rng) -> None:
     """A regular history of posts, then one post per published publication (linked to it)."""
-    from zveno.content.models import Publication
-
     zone = zoneinfo.ZoneInfo(project.timezone)
     now = timezone.now()
     rubrics = list(project.rubrics.values_list("code", flat=True)) or [""]

@@ -21,6 +21,7 @@ from zveno.demo import analytics as analytics_demo
 from zveno.demo import content as content_demo
 from zveno.demo import team as team_demo
 from zveno.playbooks import services as playbook_services
+from zveno.projects import services as project_services
 from zveno.workspaces import services as ws
 from zveno.workspaces.models import GoalType, Niche, Project, Workspace
 from zveno.workspaces.roles import JobRole as R
@@ -211,9 +212,7 @@ def load() -> list[Login]:
     for spec in _projects(today):
         team = spec.pop("team")
         playbook = spec.pop("playbook")
-        project = playbook_services.start_project(
-            owner, workspace, my_roles=team["demo"][0], **spec
-        )
+        project = project_services.start_project(owner, workspace, my_roles=team["demo"][0], **spec)
         project.memberships.filter(user=owner).update(capacity_hours=team["demo"][1])
         for username, (roles, hours) in team.items():
             if username != "demo":

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from zveno.playbooks.schema import validate
 from zveno.workspaces.models import Project, Workspace
 
 
@@ -66,7 +67,5 @@ class ProjectPlaybook(models.Model):
     def playbook(self):
         """The frozen document as a validated Playbook (cached on the instance)."""
         if not hasattr(self, "_playbook"):
-            from zveno.playbooks.schema import validate
-
             self._playbook = validate(self.document, source=f"project {self.project_id}")
         return self._playbook

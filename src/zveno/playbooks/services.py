@@ -10,9 +10,7 @@ from zveno.core.seams import Seam
 from zveno.playbooks import loader, selectors
 from zveno.playbooks.models import Cadence, CustomPlaybook, ProjectPlaybook
 from zveno.playbooks.schema import Playbook, PlaybookError, validate
-from zveno.publishing import services as publishing_services
 from zveno.workspaces import access
-from zveno.workspaces import services as workspace_services
 from zveno.workspaces.models import Project, Workspace
 from zveno.workspaces.roles import Capability
 
@@ -156,22 +154,3 @@ def import_playbook(
 
 def export_playbook(playbook: Playbook) -> str:
     return loader.dump(playbook)
-
-
-@transaction.atomic
-def start_project(
-    actor, workspace: Workspace, *, playbook: str = "", cadence: str = Cadence.MEDIUM,
-    networks=(), my_roles=None, **fields,
-) -> Project:  # fmt: skip
-    """Creates a project with its channels and, when named, instantiates its playbook."""
-    found = selectors.resolve(workspace, playbook) if playbook else None
-    if playbook and found is None:
-        raise ValidationError({"playbook": _("Unknown playbook: %(key)s") % {"key": playbook}})
-    if found is not None:
-        fields.setdefault("niche", playbook if playbook in loader.BUILTIN_KEYS else "other")
-        fields.setdefault("goal_type", found.playbook.goal_type)
-    project = workspace_services.create_project(actor, workspace, my_roles=my_roles, **fields)
-    publishing_services.set_networks(actor, project, list(networks))
-    if playbook:
-        choose_playbook(actor, project, playbook, cadence)
-    return project

@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 
+from zveno.core.timezones import today_in
 from zveno.team import selectors, services
 from zveno.team.models import TaskStatus
 from zveno.workspaces import access
@@ -111,8 +112,6 @@ def _area(project, code):
 
 
 def _stages_out(project, stage_id=None) -> list[dict]:
-    from zveno.core.timezones import today_in
-
     return [
         {
             "id": v.stage.pk,

@@ -6,14 +6,12 @@ import datetime as dt
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 
 from zveno.accounts import services as account_services
-from zveno.playbooks import services as playbook_services
 from zveno.playbooks.models import Cadence, ProjectPlaybook
-from zveno.publishing import services as publishing_services
+from zveno.projects import services as project_services
 from zveno.publishing.models import Network
 from zveno.workspaces import access, selectors, services
 from zveno.workspaces.models import (
@@ -200,7 +198,7 @@ def create_project(request, payload: ProjectIn):
     for name in ("niche", "goal_type"):
         if name not in payload.model_fields_set:
             fields.pop(name, None)  # the playbook's own niche and goal win over the defaults
-    project = playbook_services.start_project(user, workspace, my_roles=payload.my_roles, **fields)
+    project = project_services.start_project(user, workspace, my_roles=payload.my_roles, **fields)
     return Status(201, _project_out(user, project))
 
 
@@ -213,11 +211,7 @@ def get_project(request, slug: str):
 def patch_project(request, slug: str, payload: ProjectPatch):
     project = access.project_for(request.auth, slug, need=Capability.MANAGE_PROJECT)
     fields = payload.dict(exclude_unset=True)
-    networks = fields.pop("networks", None)
-    with transaction.atomic():
-        project = services.update_project(request.auth, project, **fields)
-        if networks is not None:
-            publishing_services.sync_networks(request.auth, project, [str(n) for n in networks])
+    project = project_services.update_settings(request.auth, project, **fields)
     return _project_out(request.auth, project)
 
 

@@ -4,6 +4,8 @@ from django.utils.translation import gettext_lazy as _
 
 from zveno.accounts.models import Language
 from zveno.core.timezones import timezone_choices
+from zveno.playbooks.models import Cadence
+from zveno.publishing.models import Network
 from zveno.workspaces.models import GoalType, Niche, ProjectStatus
 from zveno.workspaces.roles import JobRole, WorkspaceRole
 
@@ -46,8 +48,6 @@ class NetworksField(forms.MultipleChoiceField):
     widget = forms.CheckboxSelectMultiple
 
     def __init__(self, **kwargs):
-        from zveno.publishing.models import Network
-
         kwargs.setdefault("label", _("Networks"))
         super().__init__(choices=Network.choices, required=False, **kwargs)
 
@@ -78,8 +78,6 @@ class NewProjectForm(ProjectForm):
     field_order = ["name", "playbook", "networks", "cadence", "my_roles"]
 
     def __init__(self, *args, playbooks=(), language="ru", **kwargs):
-        from zveno.playbooks.models import Cadence
-
         super().__init__(*args, **kwargs)
         self.fields["playbook"].choices = [("", _("No playbook for now"))] + [
             (item.key, item.playbook.name.get(language)) for item in playbooks
@@ -89,8 +87,6 @@ class NewProjectForm(ProjectForm):
         self.order_fields(self.field_order)
 
     def clean_cadence(self) -> str:
-        from zveno.playbooks.models import Cadence
-
         return self.cleaned_data.get("cadence") or Cadence.MEDIUM
 
 

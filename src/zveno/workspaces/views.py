@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,8 +14,8 @@ from zveno.accounts import selectors as account_selectors
 from zveno.accounts import services as account_services
 from zveno.core.forms import apply_errors
 from zveno.playbooks import selectors as playbook_selectors
-from zveno.playbooks import services as playbook_services
-from zveno.publishing import services as publishing_services
+from zveno.projects import services as project_services
+from zveno.team import dashboard
 from zveno.workspaces import access, selectors, services
 from zveno.workspaces.forms import (
     InviteForm,
@@ -98,7 +97,7 @@ def project_create(request, ws: str):
     form = NewProjectForm(request.POST or None, playbooks=offered, language=request.LANGUAGE_CODE)
     if request.method == "POST" and form.is_valid():
         try:
-            project = playbook_services.start_project(request.user, workspace, **form.cleaned_data)
+            project = project_services.start_project(request.user, workspace, **form.cleaned_data)
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
@@ -110,8 +109,6 @@ def project_create(request, ws: str):
 @access.member_required
 def project(request, slug: str):
     """The project's dashboard: health findings, the stage timeline, the load heat map."""
-    from zveno.team import dashboard
-
     project = access.project_for(request.user, slug)
     granted = access.access_to(request.user, project)
     context = {
@@ -133,12 +130,8 @@ def project_edit(request, slug: str):
     )
     form = ProjectSettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        networks = data.pop("networks")
         try:
-            with transaction.atomic():
-                project = services.update_project(request.user, project, **data)
-                publishing_services.sync_networks(request.user, project, networks)
+            project = project_services.update_settings(request.user, project, **form.cleaned_data)
         except ValidationError as exc:
             apply_errors(form, exc)
         else:

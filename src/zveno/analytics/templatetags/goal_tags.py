@@ -7,7 +7,8 @@ from django import template
 from django.utils.translation import pgettext_lazy
 
 from zveno.analytics import goals as goal_metrics
-from zveno.analytics.models import GoalKind
+from zveno.analytics.formulas import FORMULAS
+from zveno.analytics.models import GoalKind, GoalState
 
 register = template.Library()
 
@@ -56,8 +57,6 @@ def formula_text(metric) -> str:
         return ""
     text = str(metric.caption)
     if metric.formula:
-        from zveno.analytics.formulas import FORMULAS
-
         found = FORMULAS.get(metric.formula)
         if found is not None:
             text = f"{found.name}: {found.expression} — {text}"
@@ -89,8 +88,6 @@ def goal_bar(goal, ev, link: bool = True):
 
 
 def _state_label(state: str) -> str:
-    from zveno.analytics.models import GoalState
-
     return str(dict(GoalState.choices).get(state, state))
 
 

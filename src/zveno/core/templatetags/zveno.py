@@ -1,6 +1,7 @@
 from django import template
 
 from zveno.workspaces import access
+from zveno.workspaces.roles import JobRole
 
 register = template.Library()
 
@@ -19,8 +20,6 @@ def sidebar_projects(context) -> dict:
 
 @register.filter
 def role_label(role: str) -> str:
-    from zveno.workspaces.roles import JobRole
-
     return str(dict(JobRole.choices).get(role, role))
 
 
