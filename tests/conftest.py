@@ -18,7 +18,10 @@ from zveno.team import services as team_services
 from zveno.workspaces import services as ws
 from zveno.workspaces.roles import JobRole, WorkspaceRole
 
-pytest_plugins = ["tests.clock"]
+pytest_plugins = [
+    "tests.clock",
+    "tests.fakes.fixtures",  # the network fakes: fake_vk, …
+]
 
 PASSWORD = "correct-horse-battery-staple"
 CANARY_A1 = "Альфа-канарейка"

@@ -8,3 +8,8 @@ class PublishingConfig(AppConfig):
     name = "zveno.publishing"
     label = "publishing"
     verbose_name = _("Publishing")
+
+    def ready(self) -> None:
+        from zveno.publishing.connectors import base, vk
+
+        base.register(vk.VkConnector())
