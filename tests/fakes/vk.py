@@ -94,6 +94,7 @@ class FakeVk(FakeApi):
         self.limits = limits
         self.start_time = start if start is not None else time.time()
         self._offset = self.start_time - time.time()
+        self._frozen: float | None = None
         self.tokens: dict[str, Token] = {}
         self.groups: dict[int, Group] = {}
         self.accepted: collections.Counter[int] = collections.Counter()  # posts per community
@@ -111,19 +112,37 @@ class FakeVk(FakeApi):
         self.oauth_user = 700_001
         self.oauth_scopes: tuple[str, ...] = ALL_SCOPES
         self._codes: dict[str, dict] = {}
+        self._refresh_tokens: dict[str, str] = {}  # refresh token -> device id
 
     # --- time ---------------------------------------------------------------------------------
     def now(self) -> float:
+        if self._frozen is not None:
+            return self._frozen
         return time.time() + self._offset
+
+    def freeze(self) -> None:
+        """Stop the fake's clock (until `advance` or `unfreeze`): a "second" lasts as long as the
+        test needs, however slow the machine."""
+        with self.lock:
+            self._frozen = self.now()
+
+    def unfreeze(self) -> None:
+        with self.lock:
+            self._offset, self._frozen = self.now() - time.time(), None
 
     def advance(self, seconds: float = 0, *, hours: float = 0, days: float = 0) -> None:
         """Move the fake's clock forward: statistics grow, the daily post limit resets."""
         with self.lock:
-            self._offset += seconds + hours * 3600 + days * 86400
+            step = seconds + hours * 3600 + days * 86400
+            self._offset += step
+            if self._frozen is not None:
+                self._frozen += step
 
     def set_time(self, unix: float) -> None:
         with self.lock:
             self._offset = unix - time.time()
+            if self._frozen is not None:
+                self._frozen = unix
 
     # --- set-up and inspection by tests -------------------------------------------------------
     def add_group(self, group_id: int, name: str = "Сообщество", members: int = 1000) -> Group:
@@ -569,6 +588,8 @@ class FakeVk(FakeApi):
 
     def _token_endpoint(self, req: Request) -> Response:
         form = {**req.query, **_form(req)}
+        if form.get("grant_type") == "refresh_token":
+            return self._refresh(form)
         with self.lock:
             grant = self._codes.pop(form.get("code", ""), None)
         if form.get("grant_type") != "authorization_code" or grant is None:
@@ -581,16 +602,27 @@ class FakeVk(FakeApi):
             return Response.json({"error": "invalid_grant", "error_description": "redirect_uri"})
         if form.get("device_id") != grant["device_id"] or form.get("client_id") != self.client_id:
             return Response.json({"error": "invalid_client"})
+        return Response.json(self._issue(form.get("state", ""), grant["device_id"]))
+
+    def _issue(self, state: str, device_id: str) -> dict:
         token = "vk1.a." + secrets.token_urlsafe(24)
         manages = dict.fromkeys(self.groups, 3)
         self.add_token(token, self.oauth_user, manages, self.oauth_scopes)
-        body = {
-            "access_token": token, "refresh_token": "vk1.r." + secrets.token_urlsafe(24),
+        refresh = "vk1.r." + secrets.token_urlsafe(24)
+        with self.lock:
+            self._refresh_tokens[refresh] = device_id
+        return {
+            "access_token": token, "refresh_token": refresh,
             "id_token": "header.payload.signature", "token_type": "Bearer", "expires_in": 3600,
-            "user_id": self.oauth_user, "state": form.get("state", ""),
-            "scope": " ".join(self.oauth_scopes),
+            "user_id": self.oauth_user, "state": state, "scope": " ".join(self.oauth_scopes),
         }  # fmt: skip
-        return Response.json(body)
+
+    def _refresh(self, form: dict) -> Response:
+        with self.lock:
+            device_id = self._refresh_tokens.pop(form.get("refresh_token", ""), None)
+        if device_id is None or device_id != form.get("device_id"):
+            return Response.json({"error": "invalid_grant", "error_description": "refresh"})
+        return Response.json(self._issue(form.get("state", ""), device_id))
 
 
 def _attachments(raw: str) -> list[str]:

@@ -78,10 +78,11 @@ class VkClient:
         self._http.close()
 
     def _pace(self) -> None:
+        # Counted from the previous answer, not the previous send, so that two requests never
+        # reach the server closer together than the interval, however slow the way there.
         wait = self._last + self.min_interval - time.monotonic()
         if wait > 0:
             time.sleep(wait)
-        self._last = time.monotonic()
 
     def call(self, method: str, **params: Any) -> Any:
         """The `response` of `method`; raises VkError, VkHttpError or an httpx error."""
@@ -89,11 +90,14 @@ class VkClient:
         data["v"] = API_VERSION
         self._pace()
         self.calls += 1
-        reply = self._http.post(
-            method_url(self.base_url, method),
-            data=data,
-            headers={"Authorization": f"Bearer {self.token}"},
-        )
+        try:
+            reply = self._http.post(
+                method_url(self.base_url, method),
+                data=data,
+                headers={"Authorization": f"Bearer {self.token}"},
+            )
+        finally:
+            self._last = time.monotonic()
         body = _json(reply, method)
         if isinstance(body, dict) and "error" in body:
             error = body["error"] or {}
@@ -129,3 +133,62 @@ def _json(reply: httpx.Response, method: str) -> Any:
         return reply.json()
     except ValueError:
         raise VkHttpError(reply.status_code, reply.text, method) from None
+
+
+# --- VK ID: a user token through OAuth 2.1 with PKCE -----------------------------------------
+
+
+class VkIdError(Exception):
+    """VK ID refused the code (or answered nothing usable): `error` and its description."""
+
+    def __init__(self, error: str, description: str = "") -> None:
+        super().__init__(f"VK ID: {error} {description}".strip())
+        self.error = error
+        self.description = description
+
+
+def exchange_code(
+    id_url: str,
+    *,
+    client_id: str,
+    code: str,
+    code_verifier: str,
+    device_id: str,
+    redirect_uri: str,
+    state: str,
+    timeout: float = 30.0,
+) -> dict:
+    """Trades the authorisation code for tokens at `<id_url>/oauth2/auth`: access_token,
+    refresh_token, expires_in, user_id, scope. Raises VkIdError or an httpx error."""
+    form = {
+        "grant_type": "authorization_code", "code": code, "code_verifier": code_verifier,
+        "client_id": client_id, "device_id": device_id, "redirect_uri": redirect_uri,
+        "state": state,
+    }  # fmt: skip
+    return _vk_id_call(id_url, form, timeout)
+
+
+def refresh_access_token(
+    id_url: str, *, client_id: str, refresh_token: str, device_id: str, state: str,
+    timeout: float = 30.0,
+) -> dict:  # fmt: skip
+    """A new access token (VK ID's live an hour) for the refresh token; same answer's shape."""
+    form = {
+        "grant_type": "refresh_token", "refresh_token": refresh_token, "client_id": client_id,
+        "device_id": device_id, "state": state,
+    }  # fmt: skip
+    return _vk_id_call(id_url, form, timeout)
+
+
+def _vk_id_call(id_url: str, form: dict, timeout: float) -> dict:
+    reply = httpx.post(f"{id_url.rstrip('/')}/oauth2/auth", data=form, timeout=timeout)
+    try:
+        body = reply.json()
+    except ValueError:
+        raise VkIdError(f"http_{reply.status_code}", reply.text[:200]) from None
+    if not isinstance(body, dict) or "error" in body or not body.get("access_token"):
+        body = body if isinstance(body, dict) else {}
+        raise VkIdError(str(body.get("error", "no_token")), str(body.get("error_description", "")))
+    if form.get("state") and body.get("state") not in (None, form["state"]):
+        raise VkIdError("state_mismatch", "the answer belongs to another sign-in")
+    return body
