@@ -358,3 +358,23 @@ def test_a_channel_day_has_followers_reach_and_visitors(fake_vk):
     assert {"reach", "reach_subscribers", "visitors", "views", "subscribed", "unsubscribed"} <= set(
         figures
     )
+
+
+def test_a_channel_day_without_the_stats_right_keeps_followers_and_says_why(fake_vk):
+    fake_vk.add_token("no-stats", manages={VK_GROUP: 3}, scopes=("wall", "photos", "groups"))
+    day = (dt.datetime.fromtimestamp(fake_vk.now(), dt.UTC) + dt.timedelta(hours=3)).date()
+    collected = vk.collect_channel_day(fake_vk.target(token="no-stats"), day)
+    assert collected.metrics == {"followers": 1000}
+    assert collected.problem.kind is K.AUTH_LOST and "15" in collected.problem.detail
+
+
+def test_posts_made_by_hand_on_the_wall_are_listed_since_a_moment(fake_vk):
+    since = when(fake_vk)
+    fake_vk.add_post(VK_GROUP, "Вчерашний", date=fake_vk.now() - 86400)
+    fake_vk.advance(60)
+    hand = fake_vk.add_post(VK_GROUP, "Руками в ВК")
+    posts = vk.wall_posts(fake_vk.target(), since)
+    assert [(p["external_id"], p["text"]) for p in posts] == [
+        (f"-{VK_GROUP}_{hand['id']}", "Руками в ВК")
+    ]
+    assert posts[0]["url"] == f"https://vk.com/wall-{VK_GROUP}_{hand['id']}"

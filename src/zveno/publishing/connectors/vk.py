@@ -54,7 +54,7 @@ URL = re.compile(r"https?://\S+|(?<!\S)vk\.(?:com|ru)/\S+", re.IGNORECASE)
 class Collected:
     """What one metrics pass gathered and what stood in its way (for the channel's freshness)."""
 
-    metrics: dict[str, dict] = field(default_factory=dict)
+    metrics: dict = field(default_factory=dict)  # per external id (posts) or per figure (a day)
     requests: int = 0
     waits: float = 0.0  # seconds slept on error 6
     problem: Outcome | None = None  # e.g. AUTH_LOST, or REJECTED when the stats scope is missing
@@ -273,27 +273,39 @@ class VkConnector:
             found.metrics.setdefault(key, {}).update(reach)
 
     def fetch_channel_day(self, target: Target, day: dt.date) -> dict:
-        """The community's day (Moscow, as VK counts): followers now, reach, visitors, views,
-        subscribed and unsubscribed; absent keys are figures VK did not give."""
+        return self.collect_channel_day(target, day).metrics
+
+    def collect_channel_day(self, target: Target, day: dt.date) -> Collected:
+        """The community's day (Moscow, as VK counts) in `metrics`: followers now, reach,
+        visitors, views, subscribed and unsubscribed; absent keys are figures VK did not give,
+        and `problem` says why (a lost token, no stats right)."""
         start = dt.datetime.combine(day, dt.time(), MOSCOW)
-        end = start + dt.timedelta(days=1)
-        figures: dict = {}
+        found, figures = Collected(), {}
+        periods: list = []
         try:
             with _client(target) as vk:
-                gid = _resolve(vk, target)
-                groups = vk.call("groups.getById", group_id=gid, fields="members_count")
-                group = (groups.get("groups") or [{}])[0]
-                if group.get("members_count") is not None:
-                    figures["followers"] = int(group["members_count"])
-                periods = vk.call(
-                    "stats.get", group_id=gid, timestamp_from=int(start.timestamp()),
-                    timestamp_to=int(end.timestamp()) - 1, interval="day",
-                    stats_groups="visitors,reach,activity",
-                )  # fmt: skip
-        except (VkError, VkHttpError, httpx.HTTPError):
-            return figures
+                try:
+                    gid = _resolve(vk, target)
+                    answer = _patient(vk, found, "groups.getById", group_id=gid,
+                                      fields="members_count")  # fmt: skip
+                    group = (answer.get("groups") or [{}])[0]
+                    if group.get("members_count") is not None:
+                        figures["followers"] = int(group["members_count"])
+                    periods = _patient(
+                        vk, found, "stats.get", group_id=gid,
+                        timestamp_from=int(start.timestamp()),
+                        timestamp_to=int((start + dt.timedelta(days=1)).timestamp()) - 1,
+                        interval="day", stats_groups="visitors,reach,activity",
+                    )  # fmt: skip
+                finally:
+                    found.requests = vk.calls
+        except (VkError, VkHttpError) as exc:
+            found.problem = _failure(exc)
+        except httpx.HTTPError as exc:
+            found.problem = transport_outcome(exc)
         for period in periods or []:
-            if int(period.get("period_from", 0)) != int(start.timestamp()):
+            begins = dt.datetime.fromtimestamp(int(period.get("period_from", 0)), MOSCOW)
+            if begins.date() != day:
                 continue
             reach, visitors = period.get("reach") or {}, period.get("visitors") or {}
             activity = period.get("activity") or {}
@@ -304,7 +316,30 @@ class VkConnector:
                 "unsubscribed": activity.get("unsubscribed"),
             }  # fmt: skip
             figures.update({k: int(v) for k, v in pairs.items() if v is not None})
-        return figures
+        found.metrics = figures
+        return found
+
+    def wall_posts(self, target: Target, since: dt.datetime, limit: int = 500) -> list[dict]:
+        """The wall's posts made since `since`, newest first (pinned ones included once): for
+        picking up posts made by hand. Each: external_id, url, date (aware), text. Unlike the
+        contract's methods it raises (VkError, VkHttpError, httpx errors): the caller decides."""
+        posts: list[dict] = []
+        with _client(target) as vk:
+            gid = _resolve(vk, target)
+            for offset in range(0, limit, 100):
+                items = vk.call("wall.get", owner_id=-gid, count=100, offset=offset)
+                items = items.get("items") or []
+                for item in items:
+                    date = dt.datetime.fromtimestamp(int(item.get("date", 0)), dt.UTC)
+                    if date >= since and item.get("post_type", "post") == "post":
+                        posts.append({
+                            "external_id": f"{-gid}_{item['id']}", "date": date,
+                            "url": post_url(-gid, int(item["id"])), "text": item.get("text", ""),
+                        })  # fmt: skip
+                older = [i for i in items if not i.get("is_pinned")]
+                if len(items) < 100 or (older and older[-1].get("date", 0) < since.timestamp()):
+                    break
+        return posts
 
 
 REACH_KEYS = ("reach_total", "reach_subscribers", "reach_viral", "reach_ads", "links", "to_group",
