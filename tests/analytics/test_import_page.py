@@ -41,9 +41,16 @@ def test_facebook_file_through_the_page(world, client):
     )
     batch = Import.objects.get()
     assert started.status_code == 302
-    assert started["Location"] == reverse("analytics:import_detail", args=["alpha", batch.pk])
-    assert Post.objects.filter(project=world.alpha).count() == 500
-    detail = client.get(started["Location"]).content.decode()
+    # Done at once: straight to the analytics of the year the file covers.
+    posts = Post.objects.filter(project=world.alpha)
+    assert posts.count() == 500
+    first, last = (
+        posts.order_by(o).first().published_at.date() for o in ("published_at", "-published_at")
+    )
+    assert started["Location"] == f"/p/alpha/analytics/?from={first}&to={last}"
+    assert str(last) == "2014-12-31"
+    detail = client.get(reverse("analytics:import_detail", args=["alpha", batch.pk])).content
+    detail = detail.decode()
     assert "500" in detail and "every 1s" not in detail  # done: no more polling
     listing = client.get(PAGE).content.decode()
     assert FACEBOOK.name in listing

@@ -4,12 +4,15 @@
 and, for the generic presets, ``mapping`` as a JSON object {column: field}) answers 201 with
 ``{id, status, created, updated, unchanged, total_rows, processed_rows, errors}``; a small file has
 already run (``done`` or ``failed`` with row-level ``errors`` [{row, column, message}], the header
-being row 1), a large one is ``queued``. A bad request (unknown preset, no year for
-``facebook_insights``, an empty or unreadable file) answers 422 in the usual error shape.
+being row 1), a large one is ``queued``; a finished one gives the days its rows cover
+(``period_start``, ``period_end``). A bad request (unknown preset, no year for
+``facebook_insights``, an empty file, a picture or another file that is not a table) answers
+422 in the usual error shape, with a message that says what the file is.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from django.core.exceptions import ValidationError
@@ -44,6 +47,10 @@ class ImportOut(Schema):
     processed_rows: int
     errors: list[ProblemOut]
     message: str
+    period_start: dt.date | None = Field(
+        None, description="The first day the imported rows cover (the project's time zone)"
+    )
+    period_end: dt.date | None = Field(None, description="The last day the imported rows cover")
 
 
 class ImportForm(Schema):
@@ -66,6 +73,8 @@ def _out(batch: Import) -> dict:
         "processed_rows": batch.processed_rows,
         "errors": batch.errors or [],
         "message": batch.message,
+        "period_start": batch.period_start,
+        "period_end": batch.period_end,
     }
 
 

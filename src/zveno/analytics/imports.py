@@ -23,8 +23,10 @@ the preset), snapshots by (post, capture time), channel days by (channel, date),
 (date, channel, campaign); identical rows count as ``unchanged``. ``Post.latest_*`` and
 ``last_captured_at`` always equal the newest snapshot.
 
-Files are streamed: CSV (``;``, ``,`` or tab, detected from the header line; UTF-8 with or
-without a BOM, else cp1251) or XLSX (openpyxl in read-only mode, the first sheet).
+Files are streamed: the type is told by the content (``core.files.sniff``: XLSX whatever its
+name, CSV in UTF-8 with or without a BOM, UTF-16 with its BOM as Excel's "Unicode text", else
+cp1251; pictures, archives and other binaries are refused with a message), CSV with ``;``, ``,``
+or tab detected from the header line, XLSX with openpyxl in read-only mode (the first sheet).
 """
 
 from __future__ import annotations
@@ -34,7 +36,6 @@ import contextlib
 import csv
 import datetime as dt
 import hashlib
-import io
 import logging
 import re
 import zoneinfo
@@ -61,6 +62,7 @@ from zveno.analytics.models import (
     PostSnapshot,
     Source,
 )
+from zveno.core import files
 from zveno.core.jobs import enqueue
 from zveno.core.rows import Problem, cell_text
 from zveno.publishing.models import Channel, Network
@@ -87,32 +89,6 @@ class ImportFailed(Exception):
 # --- reading ---------------------------------------------------------------------------------
 
 
-def _is_xlsx(name: str) -> bool:
-    return name.lower().endswith(".xlsx")
-
-
-def _csv_text(binary) -> io.TextIOWrapper:
-    sample = binary.read(65536)
-    binary.seek(0)
-    if sample.startswith(b"\xef\xbb\xbf"):
-        encoding = "utf-8-sig"
-    else:
-        try:
-            sample.decode("utf-8")
-            encoding = "utf-8"
-        except UnicodeDecodeError as exc:
-            # A multibyte character cut by the sample's end is still UTF-8.
-            encoding = "utf-8" if exc.start >= len(sample) - 3 else "cp1251"
-    return io.TextIOWrapper(binary, encoding=encoding, newline="")
-
-
-def _delimiter(text: io.TextIOWrapper) -> str:
-    first = text.readline()
-    text.seek(0)
-    counts = {d: first.count(d) for d in (";", ",", "\t")}
-    return max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
-
-
 def _blank(values) -> bool:
     return all(v is None or (isinstance(v, str) and not v.strip()) for v in values)
 
@@ -121,8 +97,8 @@ def _blank(values) -> bool:
 def open_rows(binary, name: str) -> Iterator[Iterator[tuple[int, list]]]:
     """Yields an iterator of (row number, cell values), the header being row 1; blank rows are
     skipped but keep their numbers. ``binary`` is a seekable binary file."""
-    binary.seek(0)
-    if _is_xlsx(name):
+    file_type = files.sniff(binary)
+    if file_type.kind == files.XLSX:
         import openpyxl
 
         try:
@@ -140,17 +116,27 @@ def open_rows(binary, name: str) -> Iterator[Iterator[tuple[int, list]]]:
         finally:
             book.close()
     else:
-        text = _csv_text(binary)
+        text = files.text_stream(binary, file_type)
         try:
-            delimiter = _delimiter(text)
+            delimiter = files.delimiter(text.readline())
+            text.seek(0)
             reader = csv.reader(text, delimiter=delimiter)
-            yield (
-                (n, values)
-                for n, values in enumerate(reader, start=1)
-                if n == 1 or not _blank(values)
-            )
+            yield _text_rows(reader)
+        except UnicodeDecodeError as exc:  # the head decoded, a later part does not
+            raise files.unreadable_text() from exc
         finally:
             text.detach()
+
+
+def _text_rows(reader) -> Iterator[tuple[int, list]]:
+    try:
+        for n, values in enumerate(reader, start=1):
+            if n == 1 or not _blank(values):
+                yield n, values
+    except UnicodeDecodeError as exc:
+        raise files.unreadable_text() from exc
+    except csv.Error as exc:
+        raise ValidationError({"file": [_("This is not a readable CSV file.")]}) from exc
 
 
 def read_header(binary, name: str) -> list[str]:
@@ -165,9 +151,7 @@ def count_rows(binary, name: str) -> int:
         with open_rows(binary, name) as rows:
             return sum(1 for n, _values in rows if n > 1)
     except UnicodeDecodeError as exc:
-        raise ValidationError({"file": [_("The file's text encoding is not readable.")]}) from exc
-    except csv.Error as exc:
-        raise ValidationError({"file": [_("This is not a readable CSV file.")]}) from exc
+        raise files.unreadable_text() from exc
 
 
 # --- parsing ---------------------------------------------------------------------------------
@@ -815,7 +799,27 @@ def _upsert_days(model, counters, records: list[Record], existing: dict, fields)
     return counts
 
 
+def _day_of(record: Record, tz: dt.tzinfo) -> dt.date | None:
+    published = record.attrs.get("published_at")
+    if isinstance(published, dt.datetime):
+        return published.astimezone(tz).date() if published.tzinfo else published.date()
+    return next((part for part in record.key if isinstance(part, dt.date)), None)
+
+
+def _widen_period(project, batch: Import | None, records: list[Record]) -> None:
+    """Keeps on ``batch`` (in memory; ``_done`` saves it) the first and last day written."""
+    if batch is None:
+        return
+    tz = zoneinfo.ZoneInfo(project.timezone or "UTC")
+    days = [d for d in (_day_of(r, tz) for r in records) if d is not None]
+    if days:
+        low, high = min(days), max(days)
+        batch.period_start = min(filter(None, (batch.period_start, low)))
+        batch.period_end = max(filter(None, (batch.period_end, high)))
+
+
 def write(project, batch: Import | None, target: str, records: list[Record]) -> Counts:
+    _widen_period(project, batch, records)
     if target == presets.POSTS:
         return write_posts(project, batch, records)
     if target == presets.CHANNEL_DAYS:
@@ -963,6 +967,12 @@ def run(import_id: int, progress: Progress | None = None) -> Import | None:
     batch = Import.objects.select_related("project").get(pk=import_id)
     try:
         _execute(batch, progress)
+    except ValidationError as exc:  # the file as a whole: say why in words
+        Import.objects.filter(pk=import_id).update(
+            status=ImportStatus.FAILED,
+            message=" ".join(exc.messages)[:2000],
+            finished_at=timezone.now(),
+        )
     except Exception as exc:  # the job must end, whatever broke
         logger.exception("import %s failed", import_id)
         Import.objects.filter(pk=import_id).update(
@@ -998,6 +1008,8 @@ def _done(batch: Import, done: int, counts: Counts) -> None:
         unchanged=counts.unchanged,
         errors=[],
         message="",
+        period_start=batch.period_start,
+        period_end=batch.period_end,
         finished_at=timezone.now(),
     )
 

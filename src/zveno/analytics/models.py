@@ -232,6 +232,9 @@ class Import(models.Model):
     unchanged = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True)  # [{row, column, message}]
     message = models.TextField(blank=True)
+    # The days the imported rows cover (in the project's time zone), so the analytics open there.
+    period_start = models.DateField(null=True, blank=True)
+    period_end = models.DateField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )

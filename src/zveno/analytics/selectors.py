@@ -71,6 +71,14 @@ def default_period(project) -> Period:
     return Period(today - dt.timedelta(days=int(DEFAULT_PRESET) - 1), today, DEFAULT_PRESET)
 
 
+def imported_period(batch) -> Period | None:
+    """The days an import's rows cover (its last year at most: a page shows no longer period)."""
+    if batch.period_start is None or batch.period_end is None:
+        return None
+    start = max(batch.period_start, batch.period_end - dt.timedelta(days=MAX_DAYS - 1))
+    return Period(start, batch.period_end, "custom")
+
+
 def parse_period(project, params) -> tuple[Period, str]:
     """The period a page's query string asks for, and a message when it could not be read.
 

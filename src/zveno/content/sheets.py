@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from zveno.content import selectors, services
 from zveno.content.models import ContentItem, Goal, State, StepKind
+from zveno.core import files
 from zveno.core.rows import Problem, cell_text
 from zveno.publishing.models import Format, Network
 from zveno.workspaces import access
@@ -199,18 +200,19 @@ def _read_xlsx(data: bytes) -> list[list]:
     return [list(r) for r in book.worksheets[0].iter_rows(values_only=True, max_row=MAX_ROWS)]
 
 
-def _read_csv(data: bytes) -> list[list]:
-    text = data.decode("utf-8-sig")
-    first = text.split("\n", 1)[0]
-    delimiter = max(";,\t", key=first.count)
+def _read_csv(data: bytes, encoding: str) -> list[list]:
+    text = data.decode(encoding)
+    delimiter = files.delimiter(text.split("\n", 1)[0])
     return [list(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
 
 
 def read_table(data: bytes, filename: str = "") -> list[list]:
-    """The file's cells; XLSX by its signature (a zip), CSV otherwise."""
-    if data[:2] == b"PK" or filename.lower().endswith(".xlsx"):
+    """The file's cells; XLSX or CSV told by the content (``core.files.sniff``), whatever the
+    name says; a file that is no table raises ``ValidationError`` saying what it is."""
+    found = files.sniff(io.BytesIO(data))
+    if found.kind == files.XLSX:
         return _read_xlsx(data)
-    return _read_csv(data)
+    return _read_csv(data, found.encoding)
 
 
 def _lookup(choices) -> dict[str, str]:
@@ -422,6 +424,8 @@ def import_plan(actor, project: Project, data: bytes, filename: str = "") -> Rep
 def _import(actor, project: Project, data: bytes, filename: str) -> Report:
     try:
         table = read_table(data, filename)
+    except ValidationError as exc:  # a picture, an archive, an old .xls: say what it is
+        return Report(0, [Problem(1, "", " ".join(exc.messages))])
     except Exception:  # a broken zip, a wrong encoding: the file as a whole is the problem
         return Report(0, [Problem(1, "", _("The file is not an XLSX or a UTF-8 CSV table."))])
     if len(table) > MAX_ROWS:

@@ -10,6 +10,7 @@ row-level error report. The uploaded file waits for the confirmation in the stor
 from __future__ import annotations
 
 import uuid
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
@@ -19,11 +20,12 @@ from django.core.files.storage import default_storage
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
+from django.utils.formats import date_format
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from zveno.analytics import imports as service
-from zveno.analytics import presets
+from zveno.analytics import presets, selectors
 from zveno.analytics.models import Import, ImportStatus
 from zveno.workspaces import access
 from zveno.workspaces.roles import Capability
@@ -221,7 +223,32 @@ def import_preview(request, slug):
     except ValidationError:
         return _preview(request, project, token, data, mapping)
     default_storage.delete(staged["f"])
+    if batch.status == ImportStatus.DONE and batch.period_start:
+        # Straight to the figures of the imported days, not to an empty last-30-days view.
+        messages.success(request, _done_message(batch))
+        return redirect(figures_url(batch))
     return redirect("analytics:import_detail", project.slug, batch.pk)
+
+
+def _done_message(batch) -> str:
+    return _(
+        "Imported %(name)s: %(created)s created, %(updated)s updated, %(unchanged)s unchanged. "
+        "Showing %(start)s – %(end)s."
+    ) % {
+        "name": batch.filename,
+        "created": batch.created,
+        "updated": batch.updated,
+        "unchanged": batch.unchanged,
+        "start": date_format(batch.period_start, "SHORT_DATE_FORMAT"),
+        "end": date_format(batch.period_end, "SHORT_DATE_FORMAT"),
+    }
+
+
+def figures_url(batch) -> str:
+    """The analytics overview on the days the import covers (the default period without them)."""
+    url = reverse("analytics:overview", args=[batch.project.slug])
+    period = selectors.imported_period(batch)
+    return f"{url}?{urlencode(period.params)}" if period else url
 
 
 def _batch(request, slug, import_id):
@@ -237,7 +264,15 @@ def _running(batch) -> bool:
 def import_detail(request, slug, import_id):
     project, batch = _batch(request, slug, import_id)
     preset = presets.get(batch.preset)
-    ctx = _context(request, project, batch=batch, preset=preset, running=_running(batch))
+    ctx = _context(
+        request,
+        project,
+        batch=batch,
+        preset=preset,
+        running=_running(batch),
+        figures_url=figures_url(batch),
+        imported=selectors.imported_period(batch),
+    )
     return render(request, "analytics/imports_detail.html", ctx)
 
 

@@ -17,6 +17,7 @@ from django.http import Http404
 
 from zveno.analytics import imports, presets
 from zveno.analytics.models import ImportStatus
+from zveno.analytics.views.imports import figures_url
 from zveno.workspaces import access
 
 SHOWN_ERRORS = 20
@@ -100,3 +101,8 @@ class Command(BaseCommand):
             f"import {batch.pk} done: {batch.total_rows} rows, {batch.created} created, "
             f"{batch.updated} updated, {batch.unchanged} unchanged"
         )
+        if batch.period_start:
+            self.stdout.write(
+                f"the rows cover {batch.period_start:%Y-%m-%d} … {batch.period_end:%Y-%m-%d}; "
+                f"see them at {figures_url(batch)}"
+            )
