@@ -120,7 +120,7 @@ def test_an_empty_period_still_builds(world):
 def test_charts_are_svg_with_their_numbers():
     svg = charts.funnel([("Охват", 1000, None), ("Заявки", 10, 1.0)], title="Воронка")
     assert svg.startswith("<svg") and "DejaVu Sans" in svg and "Охват" in svg and "<rect" in svg
-    assert "→ 1.0 %" in svg
+    assert "→ 1,0 %" in svg  # the decimal comma of the active language, as in the tables
     line = charts.line([(START, 5), (END, None)], title="t")
     assert "<circle" in line
     heat = charts.heatmap(["Пн"], ["00–03"], [[3]], title="t")

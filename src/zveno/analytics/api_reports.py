@@ -1,7 +1,9 @@
 """API: the period report of a project as JSON, PDF or XLSX.
 
-``GET /projects/{slug}/reports?from=YYYY-MM-DD&to=YYYY-MM-DD&format=json|pdf|xlsx`` — JSON (the
-default) is the report's data; PDF and XLSX come as attachments. Bad or missing dates: 422.
+``GET /projects/{slug}/reports?from=YYYY-MM-DD&to=YYYY-MM-DD&format=json|pdf|xlsx
+&audience=team|client`` — JSON (the default) is the report's data; PDF and XLSX come as
+attachments. ``audience=client`` leaves out the team's internal diagnostics (the health
+findings). Bad or missing dates, an unknown audience: 422.
 """
 
 from __future__ import annotations
@@ -27,6 +29,11 @@ class ReportQuery(Schema):
     start: str = Field("", alias="from", description="First day, YYYY-MM-DD, project time")
     end: str = Field("", alias="to", description="Last day, YYYY-MM-DD, project time")
     format: str = Field("json", description="json (default), pdf or xlsx")
+    audience: str = Field(
+        "team",
+        description="team (default): with the team's health findings; client: without the "
+        "team's internal diagnostics (overload, team size), as the client link shows it",
+    )
 
 
 def _day(value: str, name: str) -> dt.date:
@@ -42,8 +49,10 @@ def project_report(request, slug: str, query: Query[ReportQuery]):
     project = access.project_for(request.auth, slug, Capability.VIEW_ANALYTICS)
     if query.format not in ("json", "pdf", "xlsx"):
         raise ValidationError({"format": [_("Choose json, pdf or xlsx.")]})
+    if query.audience not in reports.AUDIENCES:
+        raise ValidationError({"audience": [_("Choose team or client.")]})
     start, end = report_services.check_period(_day(query.start, "from"), _day(query.end, "to"))
-    report = reports.build(project, start, end, get_language() or "ru")
+    report = reports.build(project, start, end, get_language() or "ru", query.audience)
     if query.format == "json":
         return report.as_dict()
     render = reports.to_pdf if query.format == "pdf" else reports.to_xlsx

@@ -11,6 +11,8 @@ import datetime as dt
 from collections.abc import Sequence
 from html import escape
 
+from django.utils.formats import number_format
+
 FONT = "DejaVu Sans, Noto Sans, Arial, sans-serif"
 INK = "#1f2430"
 MUTED = "#6b7280"
@@ -26,12 +28,18 @@ def _num(value: float | None) -> str:
         return "—"
     size = abs(value)
     if size >= 1_000_000:
-        return f"{value / 1_000_000:.1f} M".replace(".0 ", " ")
+        return f"{_decimal(value / 1_000_000, 1).removesuffix(_decimal(0.0, 1)[1:])} M"
     if size >= 10_000:
         return f"{value / 1000:.0f} k"
     if size >= 1000 or float(value).is_integer():
         return f"{value:,.0f}".replace(",", "\u202f")
-    return f"{value:.1f}"
+    return _decimal(value, 1)
+
+
+def _decimal(value: float, places: int) -> str:
+    """A decimal in the active language's way (12,5 in Russian, 12.5 in English), so a chart
+    and the table beside it write one number alike."""
+    return number_format(round(float(value), places), places, use_l10n=True)
 
 
 def _open(width: int, height: int, title: str, kind: str) -> list[str]:
@@ -189,7 +197,7 @@ def funnel(
         else:
             parts.append(_text(x + w + 6, y + row / 2 + 1, _num(value), font_weight="bold"))
         if conversion is not None:
-            parts.append(_text(width - right + 8, y + row / 2, f"→ {conversion:.1f} %",
+            parts.append(_text(width - right + 8, y + row / 2, f"→ {_decimal(conversion, 1)} %",
                                fill=MUTED, font_size="10"))  # fmt: skip
     parts.append("</svg>")
     return "".join(parts)

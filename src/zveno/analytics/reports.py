@@ -23,17 +23,27 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
-from zveno.analytics import charts, formulas, goals, summary
+from zveno.analytics import charts, formulas, goals, selectors, summary
 from zveno.analytics.formulas import FORMULAS
 from zveno.analytics.models import Goal, Post
 from zveno.content.models import ExpertRequest, RequestStatus
 from zveno.content.plan import mix_between
 from zveno.content.selectors import day_range_utc
 from zveno.core.pdf import css_string, html_to_pdf
+from zveno.publishing.models import Network
 from zveno.team import health
 from zveno.workspaces.models import Project
 
 TOP_POSTS = 10
+TEAM, CLIENT = "team", "client"
+AUDIENCES = (TEAM, CLIENT)
+
+
+def network_name(code: str) -> str:
+    """A network's human name ("ВКонтакте", "Дзен") for its code; the code when unknown."""
+    return str(Network(code).label) if code in Network.values else code
+
+
 # Sums need no named formula; these texts say what is summed.
 SUM_TEXT = {
     "posts": gettext_lazy("number of posts published in the period"),
@@ -61,7 +71,7 @@ METRIC_LABELS = {
     "revenue": gettext_lazy("Revenue"),
 }
 FUNNEL_LABELS = {
-    "reach": gettext_lazy("Reach"),
+    "reach": gettext_lazy("Channel reach"),
     "dialogues": gettext_lazy("Dialogues"),
     "leads": gettext_lazy("Leads"),
     "sales": gettext_lazy("Sales"),
@@ -120,6 +130,7 @@ class TopPost:
     interactions: int | None
     err: float | None
     has_expert_input: bool
+    network_name: str = ""  # the network as people call it: "ВКонтакте", not "vk"
 
 
 @dataclass
@@ -179,6 +190,8 @@ class Report:
     mix: list[MixLine] = field(default_factory=list)
     mix_planned: int = 0
     mix_published: int = 0
+    posts_outside_plan: int = 0  # posts of the key metrics that no plan item published
+    audience: str = "team"  # "client" leaves out the team's internal diagnostics
     team: Team | None = None
     health: list[HealthLine] = field(default_factory=list)
     charts: dict[str, str] = field(default_factory=dict, repr=False)
@@ -219,14 +232,24 @@ def previous_period(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
     return start - dt.timedelta(days=days), start - dt.timedelta(days=1)
 
 
-def build(project: Project, start: dt.date, end: dt.date, language: str) -> Report:
-    """The report of ``project`` for the days [start, end] of its time zone, in ``language``."""
+def audience_of(value: str | None) -> str:
+    """``client`` or ``team`` (the default) from a query string or an option."""
+    return CLIENT if value == CLIENT else TEAM
+
+
+def build(
+    project: Project, start: dt.date, end: dt.date, language: str, audience: str = "team"
+) -> Report:
+    """The report of ``project`` for the days [start, end] of its time zone, in ``language``.
+
+    ``audience="client"`` is the version for the client: the same figures, without the team's
+    internal diagnostics (health findings: overload, team size, roles)."""
     prev_start, prev_end = previous_period(start, end)
     with translation.override(language):
         report = Report(
             project=project.name, slug=project.slug, start=start, end=end,
             previous_start=prev_start, previous_end=prev_end, language=language,
-            generated_at=timezone.now(),
+            generated_at=timezone.now(), audience=audience_of(audience),
         )  # fmt: skip
         report.metrics = _metrics(project, start, end, prev_start, prev_end)
         report.goals = _goals(project, end)
@@ -238,8 +261,9 @@ def build(project: Project, start: dt.date, end: dt.date, language: str) -> Repo
         with_err = [p for p in posts if p.err is not None]
         report.top_by_err = sorted(with_err, key=lambda p: -p.err)[:TOP_POSTS]
         report.mix, report.mix_planned, report.mix_published = _mix(project, start, end)
+        report.posts_outside_plan = _outside_plan(project, start, end)
         report.team = _team(project, start, end, posts)
-        report.health = _health(project)
+        report.health = _health(project) if report.audience == TEAM else []
         report.charts = _charts(report, _heat(posts))
     return report
 
@@ -257,17 +281,9 @@ def _change(now: float | None, before: float | None) -> float | None:
 
 
 def _totals(project: Project, start: dt.date, end: dt.date) -> dict[str, float | None]:
-    found = summary.summarize(project, start, end)
-    out: dict[str, float | None] = {
-        key: found.get(key) for key in ("posts", "reach", "impressions", "views", "interactions")
-    }
-    out["err"] = (found.get("err") or {}).get("ratio_of_sums")
-    followers = [v for _d, v in summary.series(project, "followers", start, end) if v is not None]
-    out["followers"] = followers[-1] if followers else None
-    for key in BUSINESS_SUMS:
-        values = [v for _d, v in summary.series(project, key, start, end) if v is not None]
-        out[key] = float(sum(values)) if values else None
-    return out
+    """The overview page's own totals (``selectors.totals``), so the page and the report
+    never disagree on a figure."""
+    return selectors.totals(project, selectors.Period(start, end, "custom"))
 
 
 def _metrics(project, start, end, prev_start, prev_end) -> list[Figure]:
@@ -320,6 +336,12 @@ def _reach_by_day(project, start, end) -> tuple[list, str]:
     return series, str(SUM_TEXT["reach"])
 
 
+def _outside_plan(project: Project, start: dt.date, end: dt.date) -> int:
+    begin, finish = day_range_utc(project, start, end)
+    posts = Post.objects.filter(project=project, published_at__gte=begin, published_at__lt=finish)
+    return posts.filter(publication__isnull=True).count()
+
+
 def _posts(project: Project, start: dt.date, end: dt.date) -> list[TopPost]:
     begin, finish = day_range_utc(project, start, end)
     zone = zoneinfo.ZoneInfo(project.timezone)
@@ -337,6 +359,7 @@ def _posts(project: Project, start: dt.date, end: dt.date) -> list[TopPost]:
                 post.title or post.external_id, post.url, post.network,
                 post.published_at.astimezone(zone), post.latest_reach, interactions,
                 None if err is None else round(float(err), 2), post.has_expert_input,
+                network_name(post.network),
             )
         )  # fmt: skip
     out.sort(key=lambda p: p.published)
@@ -499,9 +522,9 @@ def _sheets(report: Report):
         _("Top posts"),
         [_("List"), _("Published"), _("Post"), _("Network"), _("Reach"), _("Interactions"),
          "ERR", _("Link")],
-        [[kind, p.published.replace(tzinfo=None), p.title, p.network, p.reach, p.interactions,
+        [[kind, p.published.replace(tzinfo=None), p.title, p.network_name, p.reach, p.interactions,
           _pct(p.err), p.url] for kind, p in posts],
-        {2: "dd.mm.yyyy hh:mm", 5: "#,##0", 6: "#,##0", 7: "0.00%"},
+        {2: "dd.mm.yyyy hh:mm", 5: "#,##0", 6: "#,##0", 7: "0.0%"},
     )  # fmt: skip
     yield (
         _("Content mix"),

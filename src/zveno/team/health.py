@@ -368,12 +368,14 @@ def _h4_requests(ctx: Context) -> Iterable[Finding]:
             WARNING,
             _("Low expert involvement: requests and content"),
             _(
-                "Expert requests without an answer: %(unanswered)s; content with the expert's "
-                "input: %(share)s%% (the minimum is %(minimum)s%%)."
+                "Expert requests without an answer: %(unanswered)s; plan items published in the "
+                "last 30 days that use an answered expert request: %(share)s%% of %(items)s "
+                "(the minimum is %(minimum)s%%)."
             )
             % {
                 "unanswered": found.unanswered_requests,
                 "share": _num(share) if share is not None else "—",
+                "items": found.items,
                 "minimum": minimum,
             },
             {

@@ -51,8 +51,12 @@ def period_of(request, project) -> tuple[str, dt.date, dt.date]:
     return "this_month", today.replace(day=1), today
 
 
-def _query(start: dt.date, end: dt.date) -> str:
-    return f"?from={start:%Y-%m-%d}&to={end:%Y-%m-%d}"
+def _query(start: dt.date, end: dt.date, audience: str = reports.TEAM) -> str:
+    return f"?from={start:%Y-%m-%d}&to={end:%Y-%m-%d}&audience={audience}"
+
+
+def _audience(request) -> str:
+    return reports.audience_of(request.GET.get("audience"))
 
 
 def _pdf(built: reports.Report) -> HttpResponse:
@@ -75,10 +79,11 @@ def report(request, slug):
     project = access.project_for(request.user, slug, Capability.VIEW_ANALYTICS)
     granted = access.access_to(request.user, project)
     choice, start, end = period_of(request, project)
+    audience = _audience(request)
     context = {
         "project": project, "granted": granted, "tab": "reports",
-        "report": reports.build(project, start, end, get_language() or "ru"),
-        "choice": choice, "periods": _period_labels(), "query": _query(start, end),
+        "report": reports.build(project, start, end, get_language() or "ru", audience),
+        "choice": choice, "periods": _period_labels(), "query": _query(start, end, audience),
         "can_manage": granted.can(Capability.MANAGE_ANALYTICS),
         "link_days": report_services.LINK_DAYS, "default_days": report_services.DEFAULT_LINK_DAYS,
     }  # fmt: skip
@@ -97,7 +102,7 @@ def _period_labels() -> list[tuple[str, str]]:
 def report_pdf(request, slug):
     project = access.project_for(request.user, slug, Capability.VIEW_ANALYTICS)
     _choice, start, end = period_of(request, project)
-    built = reports.build(project, start, end, get_language() or "ru")
+    built = reports.build(project, start, end, get_language() or "ru", _audience(request))
     return _pdf(built)
 
 
@@ -105,7 +110,7 @@ def report_pdf(request, slug):
 def report_xlsx(request, slug):
     project = access.project_for(request.user, slug, Capability.VIEW_ANALYTICS)
     _choice, start, end = period_of(request, project)
-    built = reports.build(project, start, end, get_language() or "ru")
+    built = reports.build(project, start, end, get_language() or "ru", _audience(request))
     return _attachment(reports.to_xlsx(built), XLSX, reports.file_name(built, "xlsx"))
 
 
@@ -199,7 +204,9 @@ def report_public(request, report_token: str):
     link = report_services.live_link(report_token)
     if link is None:
         return _gone(request)
-    built = reports.build(link.project, link.period_start, link.period_end, get_language() or "ru")
+    built = reports.build(
+        link.project, link.period_start, link.period_end, get_language() or "ru", reports.CLIENT
+    )
     context = {"report": built, "link": link, "token": report_token}
     response = render(request, "analytics/report_public.html", context)
     response["X-Robots-Tag"] = "noindex, nofollow"
@@ -211,7 +218,9 @@ def report_public_pdf(request, report_token: str):
     link = report_services.live_link(report_token)
     if link is None:
         return _gone(request)
-    built = reports.build(link.project, link.period_start, link.period_end, get_language() or "ru")
+    built = reports.build(
+        link.project, link.period_start, link.period_end, get_language() or "ru", reports.CLIENT
+    )
     response = _pdf(built)
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response

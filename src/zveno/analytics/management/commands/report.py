@@ -1,4 +1,5 @@
-"""``zveno report <project> --from D --to D --format pdf|xlsx|json [--output FILE]``."""
+"""``zveno report <project> --from D --to D --format pdf|xlsx|json [--audience team|client]
+[--output FILE]``."""
 
 from __future__ import annotations
 
@@ -32,6 +33,12 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=["pdf", "xlsx", "json"], default="json")
         parser.add_argument("--output", "-o", help="write here instead of standard output")
         parser.add_argument("--language", choices=["ru", "en"], default=None)
+        parser.add_argument(
+            "--audience",
+            choices=reports.AUDIENCES,
+            default=reports.TEAM,
+            help="team (default) keeps the team's health findings; client leaves them out",
+        )
 
     def handle(self, *args, **o):
         try:
@@ -43,7 +50,7 @@ class Command(BaseCommand):
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from None
         language = o["language"] or settings.LANGUAGE_CODE.split("-")[0]
-        report = reports.build(project, start, end, language)
+        report = reports.build(project, start, end, language, o["audience"])
         if o["format"] == "json":
             body = json.dumps(report.as_dict(), ensure_ascii=False, indent=2).encode() + b"\n"
         elif o["format"] == "pdf":
