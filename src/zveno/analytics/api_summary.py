@@ -2,9 +2,9 @@
 
 ``GET /projects/{slug}/analytics/summary?from=YYYY-MM-DD&to=YYYY-MM-DD[&group_by=…]`` sums the
 latest counters of the posts published on the project's days from..to, with ERR (interactions /
-reach, %) three ways; with ``group_by`` (format, rubric, network, weekday, hour) a list of such
-objects, each with its ``key`` and ``label``. Parameters are checked after access, so a stranger
-learns nothing; a bad date, from > to or an unknown group_by or metric answer 422.
+reach, %) three ways; with ``group_by`` (format, media_type, rubric, network, weekday, hour) a
+list of such objects, each with its ``key`` and ``label``. Parameters are checked after access, so
+a stranger learns nothing; a bad date, from > to or an unknown group_by or metric answer 422.
 """
 
 from __future__ import annotations

@@ -324,6 +324,27 @@ def _network_names() -> dict[str, str]:
 _NETWORK_CACHE: dict[str, dict[str, str]] = {}
 
 
+def parse_media_type(value) -> str | None:
+    """A media type by its code or its name in either language ("photo", "Фото", "Status")."""
+    from zveno.analytics.models import MediaType
+
+    text = cell_text(value).casefold()
+    if not text:
+        return None
+    known = {code: code for code in MediaType.values}
+    known.update(presets.FACEBOOK_MEDIA)
+    for language in ("en", "ru"):
+        with translation.override(language):
+            known.update({str(label).casefold(): code for code, label in MediaType.choices})
+    found = known.get(text)
+    if found is None:
+        raise CellError(
+            _("Unknown media type: %(value)s. Use photo, video, link, text or album.")
+            % {"value": cell_text(value)}
+        )
+    return found
+
+
 def parse_network(value, names: dict[str, str] | None = None) -> str | None:
     text = cell_text(value).casefold()
     if not text:
@@ -370,6 +391,7 @@ class Parser:
             "datetime": lambda value: parse_datetime(value, self.tz),
             "bool": parse_bool,
             "network": lambda value: parse_network(value, networks),
+            "media_type": parse_media_type,
             "channel": self._find_channel,
             "text": cell_text,
         }
@@ -495,6 +517,7 @@ class Parser:
             "network": network,
             "channel_id": channel.pk if channel else None,
             "format": data.get("format", "")[:20],
+            "media_type": data.get("media_type") or "",
             "rubric": data.get("rubric", "")[:40],
             "title": title[:300],
             "url": data.get("url", "")[:500],
@@ -550,6 +573,7 @@ class Parser:
             "network": "facebook",
             "channel_id": channel.pk if channel else None,
             "format": presets.FACEBOOK_FORMATS.get(kind.casefold(), "post"),
+            "media_type": presets.FACEBOOK_MEDIA.get(kind.casefold(), ""),
             "rubric": "",
             "title": title[:300],
             "url": "",
@@ -604,6 +628,7 @@ POST_ATTRS = (
     "network",
     "channel_id",
     "format",
+    "media_type",
     "rubric",
     "title",
     "url",

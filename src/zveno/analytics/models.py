@@ -63,6 +63,16 @@ def _money(label):
     return models.DecimalField(label, max_digits=16, decimal_places=2, null=True, blank=True)
 
 
+class MediaType(models.TextChoices):
+    """What a post carries, beside its format: the "content type" every analytics tool splits by."""
+
+    PHOTO = "photo", _("Photo")
+    VIDEO = "video", _("Video")
+    LINK = "link", _("Link")
+    TEXT = "text", _("Text")
+    ALBUM = "album", _("Album")
+
+
 class Post(models.Model):
     """A post as it went out on a channel: a Zveno publication or one seen in imported data.
 
@@ -86,6 +96,9 @@ class Post(models.Model):
     published_at = models.DateTimeField(_("published"))
     network = models.CharField(_("network"), max_length=16, blank=True)
     format = models.CharField(_("format"), max_length=20, blank=True)
+    media_type = models.CharField(
+        _("media type"), max_length=10, choices=MediaType.choices, blank=True
+    )
     rubric = models.CharField(_("rubric"), max_length=40, blank=True)  # a Rubric code
     title = models.CharField(_("title"), max_length=300, blank=True)
     url = models.URLField(_("link"), max_length=500, blank=True)

@@ -77,6 +77,8 @@ POST_FIELDS = (
        example="telegram"),
     _f("channel", "channel", "Channel", "Канал", label=_("Channel"), example=""),
     _f("format", "text", "Format", "Формат", label=_("Format"), example="post"),
+    _f("media_type", "media_type", "Media type", "Тип медиа", "Тип контента",
+       label=_("Media type (photo, video, link, text, album)"), example="photo"),
     _f("rubric", "text", "Rubric", "Рубрика", label=_("Rubric"), example=""),
     _f("title", "text", "Title", "Заголовок", "Тема", label=_("Title"),
        example="Как выбрать квартиру"),
@@ -161,8 +163,9 @@ FACEBOOK_IGNORED = (
     "Lifetime People who have liked your Page and engaged with your post",
     "Total Interactions",
 )
-# Facebook's post types and the format each becomes.
+# Facebook's post types and the format each becomes; the type itself stays as the media type.
 FACEBOOK_FORMATS = {"photo": "post", "status": "post", "link": "post", "video": "video"}
+FACEBOOK_MEDIA = {"photo": "photo", "status": "text", "link": "link", "video": "video"}
 
 VK_FIELDS = (
     _f("date", "date", "Дата", "День", "Date", "Day", label=_("Date"), required=True),

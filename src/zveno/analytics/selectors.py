@@ -240,12 +240,14 @@ def _series_last(project, metric: str, period: Period):
     return present[-1] if present else None
 
 
-def _totals(project, period: Period) -> dict:
+def totals(project, period: Period) -> dict:
+    """The period's key figures; the overview's cards and the report both read these."""
     s = summary.summarize(project, period.start, period.end)
     out = {
         "posts": s.get("posts"),
         "reach": s.get("reach"),
         "impressions": s.get("impressions"),
+        "views": s.get("views"),
         "interactions": s.get("interactions"),
         "err": (s.get("err") or {}).get("ratio_of_sums"),
         "followers": _series_last(project, "followers", period),
@@ -292,7 +294,7 @@ def _card_value(value, unit: str) -> str:
 
 def key_metrics(project, period: Period) -> list[dict]:
     """The overview's cards: value, previous period's value, change and its colour."""
-    now, before = _totals(project, period), _totals(project, period.previous())
+    now, before = totals(project, period), totals(project, period.previous())
     cards = []
     for key, label, unit, good, formula in KEY_METRICS:
         if key in ("romi", "cpl") and key not in now:
@@ -710,6 +712,7 @@ def funnel_chart(project, period: Period) -> Chart:
 GROUPS = {
     "rubric": gettext_lazy("By rubric"),
     "format": gettext_lazy("By format"),
+    "media_type": gettext_lazy("By media type"),
     "network": gettext_lazy("By network"),
 }
 

@@ -54,7 +54,7 @@ from zveno.publishing.models import Format, Network
 SUM_COUNTERS = ("views", "reach", "impressions", "likes", "comments", "shares", "saves")
 #: The reaction set of ``interactions`` in summaries: likes + comments + shares.
 REACTIONS = formulas.DEFAULT_REACTIONS
-GROUP_BY = ("format", "rubric", "network", "weekday", "hour")
+GROUP_BY = ("format", "media_type", "rubric", "network", "weekday", "hour")
 
 WEEKDAYS = {
     1: _("Monday"),
@@ -254,6 +254,10 @@ def _labels(project, group_by: str, keys: Iterable) -> dict:
         names = dict(Network.choices)
     elif group_by == "format":
         names = dict(Format.choices)
+    elif group_by == "media_type":
+        from zveno.analytics.models import MediaType
+
+        names = dict(MediaType.choices)
     else:
         names = dict(project.rubrics.filter(code__in=list(keys)).values_list("code", "name"))
     empty = str(_("not set"))

@@ -3,6 +3,9 @@
 ``POST /projects/{slug}/plan/import`` (multipart ``file``) answers ``{created, errors}``: 201 with
 ``created`` = N and ``errors`` = [] when every item was created; 200 with ``created`` = 0 and the
 row-level ``errors`` ([{row, column, message}], the header is row 1) when nothing was.
+``missing_rubrics`` and ``missing_networks`` name what the file uses and the project lacks (a
+plan exported from another project); send ``create_missing=true`` (a form field or in the query
+string) to create those rubrics and channels first — it needs ``manage_project``.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from ninja import Field, File, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from zveno.content import sheets
@@ -39,6 +42,14 @@ class ProblemOut(Schema):
 class ImportOut(Schema):
     created: int
     errors: list[ProblemOut]
+    missing_rubrics: list[str] = Field(
+        default_factory=list, description="Rubrics the file names and the project lacks"
+    )
+    missing_networks: list[str] = Field(
+        default_factory=list, description="Networks the file names where the project has no channel"
+    )
+    created_rubrics: list[str] = Field(default_factory=list)
+    created_channels: list[str] = Field(default_factory=list)
 
 
 def attachment(body: bytes, content_type: str, name: str) -> HttpResponse:
@@ -64,12 +75,24 @@ def plan_csv(request, slug: str, period: Query[Period]):
 
 
 @router.post("/projects/{slug}/plan/import", response={200: ImportOut, 201: ImportOut})
-def plan_import(request, slug: str, file: File[UploadedFile] = None):
+def plan_import(
+    request, slug: str, file: File[UploadedFile] = None, create_missing: Form[bool] = False
+):
     """Imports an XLSX or CSV plan: 201 when all items were created, 200 with errors and nothing
     created otherwise; 422 (the usual error shape) when no file was sent."""
     project = access.project_for(request.auth, slug, need=Capability.EDIT_CONTENT)
     if file is None:  # checked after access, so that outsiders learn nothing
         raise ValidationError({"file": [_("Send the plan as a multipart file field.")]})
-    report = sheets.import_plan(request.auth, project, file.read(), file.name or "")
-    body = {"created": report.created, "errors": report.errors}
+    create_missing = create_missing or request.GET.get("create_missing") in ("1", "true")
+    report = sheets.import_plan(
+        request.auth, project, file.read(), file.name or "", create_missing=create_missing
+    )
+    body = {
+        "created": report.created,
+        "errors": report.errors,
+        "missing_rubrics": report.missing_rubrics,
+        "missing_networks": report.missing_networks,
+        "created_rubrics": report.created_rubrics,
+        "created_channels": report.created_channels,
+    }
     return Status(201 if report.created else 200, body)

@@ -141,6 +141,21 @@ def ensure_rubrics(project: Project) -> None:
 
 
 @transaction.atomic
+def add_rubric(actor, project: Project, name: str, target_share: int = 0) -> Rubric:
+    """A new rubric of the project's content mix (a plan brought from another project names its
+    own); its code comes from the name, unique in the project."""
+    from zveno.workspaces.services import make_slug
+
+    access.require(actor, project, C.MANAGE_PROJECT)
+    name = name.strip()[:200]
+    if not name:
+        raise ValidationError({"name": _("Give the rubric a name.")})
+    taken = set(project.rubrics.values_list("code", flat=True))
+    code = make_slug(name, taken=taken, max_length=40)
+    return Rubric.objects.create(project=project, code=code, name=name, target_share=target_share)
+
+
+@transaction.atomic
 def update_rubric(actor, rubric: Rubric, *, name: str, target_share: int) -> Rubric:
     """A project's own name and target share for one rubric of its content mix."""
     access.require(actor, rubric.project, C.MANAGE_PROJECT)

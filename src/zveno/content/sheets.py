@@ -17,7 +17,7 @@ import io
 import zoneinfo
 from dataclasses import dataclass, field
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models import F
@@ -159,10 +159,31 @@ def to_xlsx(project: Project, language: str, **period) -> bytes:
 
 @dataclass
 class Report:
-    """What an import did: items created, or the problems that stopped it (then nothing is)."""
+    """What an import did: items created, or the problems that stopped it (then nothing is).
+
+    ``missing_rubrics`` and ``missing_networks`` name what the file uses and the project lacks
+    (a plan exported from another project): imported again with ``create_missing`` they are
+    created first (``created_rubrics``, ``created_channels``)."""
 
     created: int = 0
     problems: list[Problem] = field(default_factory=list)
+    missing_rubrics: list[str] = field(default_factory=list)
+    missing_networks: list[str] = field(default_factory=list)
+    created_rubrics: list[str] = field(default_factory=list)
+    created_channels: list[str] = field(default_factory=list)
+
+    @property
+    def missing_network_names(self) -> list[str]:
+        names = dict(Network.choices)
+        return [str(names.get(n, n)) for n in self.missing_networks]
+
+    @property
+    def only_missing(self) -> bool:
+        """Every problem is a missing rubric or channel: creating them makes the file import."""
+        return bool(self.missing_rubrics or self.missing_networks) and all(
+            p.column in ("rubric", "network") and p.message in missing_messages()
+            for p in self.problems
+        )
 
     @property
     def errors(self) -> list[dict]:
@@ -255,11 +276,22 @@ def _time(value) -> dt.time:
     raise ValueError(text)
 
 
+def missing_messages() -> tuple[str, str]:
+    """The two problems that creating rubrics and channels solves, in the active language."""
+    return (_("Unknown rubric."), _("The project has no channel on this network."))
+
+
+NEW_RUBRIC = "+"  # prefix of a rubric code still to create: "+" and the name as in the file
+
+
 class _Parser:
     """Turns the table into valid rows, collecting every problem instead of stopping at one."""
 
-    def __init__(self, project: Project):
+    def __init__(self, project: Project, create_missing: bool = False):
         self.project = project
+        self.create_missing = create_missing
+        self.missing_rubrics: dict[str, str] = {}  # lower-cased name -> the name in the file
+        self.missing_networks: dict[str, int] = {}  # network -> a placeholder channel id (< 0)
         services.ensure_rubrics(project)
         self.formats, self.goals = _lookup(Format.choices), _lookup(Goal.choices)
         self.networks = _lookup(Network.choices)
@@ -304,7 +336,11 @@ class _Parser:
         if text.get("rubric"):
             rubric = self.rubrics.get(text["rubric"].lower(), "")
             if not rubric:
-                self.fail(number, "rubric", _("Unknown rubric."))
+                self.missing_rubrics.setdefault(text["rubric"].lower(), text["rubric"])
+                if self.create_missing:
+                    rubric = NEW_RUBRIC + text["rubric"].lower()
+                else:
+                    self.fail(number, "rubric", _("Unknown rubric."))
         goal = self.goals.get(text.get("goal", "").lower()) if text.get("goal") else Goal.REACH
         if goal is None:
             self.fail(number, "goal", _("Unknown goal."))
@@ -315,7 +351,13 @@ class _Parser:
             if network is None:
                 self.fail(number, "network", _("Unknown network."))
             elif channel_id is None:
-                self.fail(number, "network", _("The project has no channel on this network."))
+                placeholder = self.missing_networks.setdefault(
+                    network, -1 - len(self.missing_networks)
+                )
+                if self.create_missing:
+                    channel_id = placeholder
+                else:
+                    self.fail(number, "network", _("The project has no channel on this network."))
         planned_at = self._when(number, cells)
         link = text.get("link", "")
         if link:
@@ -349,9 +391,14 @@ class _Parser:
         return dt.datetime.combine(day, moment) if day else None  # naive: the project's zone
 
 
-def parse(project: Project, table: list[list]) -> tuple[list[list[Row]], list[Problem]]:
+def parse(
+    project: Project, table: list[list], create_missing: bool = False
+) -> tuple[list[list[Row]], list[Problem]]:
     """Valid rows grouped into items, and every problem found."""
-    parser = _Parser(project)
+    return _parse(_Parser(project, create_missing), table)
+
+
+def _parse(parser: _Parser, table: list[list]) -> tuple[list[list[Row]], list[Problem]]:
     if not table:
         parser.fail(1, "", _("The file is empty."))
         return [], parser.problems
@@ -375,6 +422,27 @@ def parse(project: Project, table: list[list]) -> tuple[list[list[Row]], list[Pr
     if not groups and not parser.problems:
         parser.fail(2, "", _("The file has no rows."))
     return groups, parser.problems
+
+
+def _create_missing(actor, project: Project, parser: _Parser, groups, report: Report) -> None:
+    """Creates the rubrics and channels the file names and the project lacks, and points the
+    rows at them."""
+    from zveno.publishing import services as publishing
+
+    codes = {}
+    for lower, name in parser.missing_rubrics.items():
+        codes[NEW_RUBRIC + lower] = services.add_rubric(actor, project, name).code
+        report.created_rubrics.append(name)
+    names = dict(Network.choices)
+    channels = {}
+    for network, placeholder in parser.missing_networks.items():
+        channel = publishing.add_channel(actor, project, network, name=str(names[network]))
+        channels[placeholder] = channel.pk
+        report.created_channels.append(str(channel))
+    for group in groups:
+        for row in group:
+            row.rubric = codes.get(row.rubric, row.rubric)
+            row.channel_id = channels.get(row.channel_id, row.channel_id)
 
 
 @transaction.atomic
@@ -412,16 +480,22 @@ class _RowRefused(Exception):
 
 
 @transaction.atomic
-def import_plan(actor, project: Project, data: bytes, filename: str = "") -> Report:
-    """Checks the whole file, then creates all its items in one transaction, or nothing."""
+def import_plan(
+    actor, project: Project, data: bytes, filename: str = "", *, create_missing: bool = False
+) -> Report:
+    """Checks the whole file, then creates all its items in one transaction, or nothing.
+
+    With ``create_missing`` the rubrics and channels the file names and the project lacks are
+    created first (a plan moved from another project); that needs ``manage_project``."""
     access.require(actor, project, Capability.EDIT_CONTENT)
-    report = _import(actor, project, data, filename)
+    report = _import(actor, project, data, filename, create_missing)
     if report.problems:  # not even the rubrics set up on the way stay
         transaction.set_rollback(True)
+        report.created_rubrics, report.created_channels = [], []
     return report
 
 
-def _import(actor, project: Project, data: bytes, filename: str) -> Report:
+def _import(actor, project: Project, data: bytes, filename: str, create_missing: bool) -> Report:
     try:
         table = read_table(data, filename)
     except ValidationError as exc:  # a picture, an archive, an old .xls: say what it is
@@ -430,11 +504,25 @@ def _import(actor, project: Project, data: bytes, filename: str) -> Report:
         return Report(0, [Problem(1, "", _("The file is not an XLSX or a UTF-8 CSV table."))])
     if len(table) > MAX_ROWS:
         return Report(0, [Problem(MAX_ROWS + 1, "", _("The file has too many rows."))])
-    groups, problems = parse(project, table)
+    parser = _Parser(project, create_missing)
+    groups, problems = _parse(parser, table)
+    report = Report(
+        0, problems, list(parser.missing_rubrics.values()), list(parser.missing_networks)
+    )
     if problems:
-        return Report(0, problems)
+        return report
     try:
-        return Report(_commit(actor, project, groups))
+        if create_missing:
+            _create_missing(actor, project, parser, groups, report)
+        report.created = _commit(actor, project, groups)
+        return report
+    except PermissionDenied:
+        message = _(
+            "Only someone who manages the project can create its rubrics and channels; ask the "
+            "SMM or the owner, or add them in the project's settings first."
+        )
+        report.problems = [Problem(1, "", message)]
+        return report
     except _RowRefused as refused:
         error = refused.error
         pairs = (
@@ -442,4 +530,5 @@ def _import(actor, project: Project, data: bytes, filename: str) -> Report:
             if hasattr(error, "error_dict")
             else [("", " ".join(error.messages))]
         )
-        return Report(0, [Problem(refused.number, k, m) for k, m in pairs])
+        report.problems = [Problem(refused.number, k, m) for k, m in pairs]
+        return report

@@ -28,6 +28,7 @@ def _content_charts(project, period, params) -> tuple[dict, int, int]:
         {
             "rubric": lambda: sel.breakdown_chart(project, period, "rubric", average),
             "format": lambda: sel.breakdown_chart(project, period, "format", average),
+            "media_type": lambda: sel.breakdown_chart(project, period, "media_type", average),
             "network": lambda: sel.breakdown_chart(project, period, "network", average),
             "heatmap": lambda: sel.heat_chart(rows, heat),
             "top_err": lambda: sel.posts_chart("top_err", _("Top 10 by ERR"), top_err, min_reach),

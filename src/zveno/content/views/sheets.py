@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections import Counter
 
 from django import forms
 from django.contrib import messages
+from django.core import signing
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
@@ -68,20 +72,70 @@ def plan_csv(request, slug: str):
     return _file(request, slug, "csv")
 
 
+STAGED_SALT = "zveno.content.plan_import.staged"
+
+
+def _stage(project, upload, data: bytes) -> str:
+    """Keeps the file for the "create what is missing and import" button; a signed reference."""
+    name = (upload.name or "plan").rsplit("/", 1)[-1]
+    stored = default_storage.save(
+        f"plans/staging/{uuid.uuid4().hex}-{name}"[:250], ContentFile(data)
+    )
+    return signing.dumps({"p": project.pk, "f": stored, "n": name}, salt=STAGED_SALT)
+
+
+def _staged(project, token: str) -> dict | None:
+    try:
+        value = signing.loads(token or "", salt=STAGED_SALT, max_age=60 * 60 * 24)
+    except signing.BadSignature:
+        return None
+    if value.get("p") != project.pk or not default_storage.exists(value.get("f", "")):
+        return None
+    return value
+
+
+def _imported(request, project, report) -> HttpResponse:
+    made = report.created_rubrics + report.created_channels
+    message = _("Items created: %(n)s.") % {"n": report.created}
+    if made:
+        message += " " + _("Also created: %(names)s.") % {"names": ", ".join(made)}
+    messages.success(request, message)
+    return redirect("content:plan_import", project.slug)
+
+
 @access.member_required
 def plan_import(request, slug: str):
-    """Upload a plan; every problem is listed by row and nothing is saved until there are none."""
+    """Upload a plan; every problem is listed by row and nothing is saved until there are none.
+    When the only problems are rubrics and channels the project lacks, the page offers to create
+    them (the file waits, signed, for that second click)."""
     project = access.project_for(request.user, slug, need=Capability.EDIT_CONTENT)
     form = ImportForm(request.POST or None, request.FILES or None)
-    report = None
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        report = sheets.import_plan(request.user, project, upload.read(), upload.name)
-        if report.created:
-            messages.success(request, _("Items created: %(n)s.") % {"n": report.created})
+    report, staged = None, ""
+    if request.method == "POST" and request.POST.get("staged"):
+        found = _staged(project, request.POST["staged"])
+        if found is None:
+            messages.error(request, _("The uploaded file has expired; upload it again."))
             return redirect("content:plan_import", project.slug)
+        with default_storage.open(found["f"], "rb") as handle:
+            data = handle.read()
+        report = sheets.import_plan(request.user, project, data, found["n"], create_missing=True)
+        if report.created:
+            default_storage.delete(found["f"])
+            return _imported(request, project, report)
+        form = ImportForm()
+    elif request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        data = upload.read()
+        report = sheets.import_plan(request.user, project, data, upload.name)
+        if report.created:
+            return _imported(request, project, report)
+        if report.only_missing:
+            staged = _stage(project, upload, data)
     headers = sheets.headers(request.LANGUAGE_CODE)
-    context = _context(request, project, form=form, report=report, headers=headers)
+    context = _context(
+        request, project, form=form, report=report, headers=headers, staged=staged,
+        can_create=access.access_to(request.user, project).can(Capability.MANAGE_PROJECT),
+    )  # fmt: skip
     return render(request, "content/sheets/import.html", context)
 
 
