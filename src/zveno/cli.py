@@ -29,15 +29,15 @@ def main(argv: list[str] | None = None) -> None:
         return
     command, *rest = argv
     if command == "manage":
-        args = rest
+        prog, args = "zveno manage", rest
     elif command in OWN:
-        args = [command, *rest]
+        prog, args = "zveno", [command, *rest]  # so its help reads "usage: zveno serve …"
     else:
         print(f"zveno: unknown command {command!r}\n\n{USAGE}", file=sys.stderr)
         sys.exit(2)
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["zveno manage", *args])
+    execute_from_command_line([prog, *args])
 
 
 if __name__ == "__main__":

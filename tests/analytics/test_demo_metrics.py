@@ -13,6 +13,7 @@ from zveno.analytics.models import BusinessDay, ChannelDay, Goal, GoalEvent, Pos
 from zveno.content.models import Publication
 from zveno.demo import seed
 from zveno.notifications.models import Notification
+from zveno.workspaces.models import ProjectMembership
 
 
 @pytest.fixture(scope="module")
@@ -166,3 +167,15 @@ def test_the_api_reports_the_launch_goal(loaded, client):
     assert row["target_value"] == 5 * baseline
     assert row["state"] == "reached" and row["reached_at"]
     assert row["progress"] >= 1
+
+
+@pytest.mark.django_db
+def test_the_demo_has_a_designer_who_lands_on_my_work(loaded, client):
+    from django.contrib.auth import get_user_model
+
+    designer = get_user_model().objects.get(username="polina")
+    member = ProjectMembership.objects.get(user=designer, project__slug="course-launch")
+    assert member.roles == ["designer"] and designer.has_usable_password()
+    assert "дизайнер" in demo.ROLE_NOTES["polina"]
+    client.force_login(designer)
+    assert client.get("/")["Location"] == "/p/course-launch/my-work/"

@@ -24,12 +24,12 @@ SIX_NETWORKS = ["telegram", "instagram", "vk", "youtube", "dzen", "email"]
 
 
 def start(world, *, playbook="real_estate", networks=("telegram",), roles=(R.SMM,), hours=40,
-          team=()):  # fmt: skip
+          team=(), days_ago=0):  # fmt: skip
     """A project of workspace A: its team first, then the playbook (so the matrix fits them)."""
     owner = world.users["owner"]
     project = project_services.start_project(
         owner, world.workspace_a, networks=list(networks), my_roles=list(roles), name="Проект",
-        start_date=dt.date.today(),
+        start_date=dt.date.today() - dt.timedelta(days=days_ago),
     )  # fmt: skip
     ws.update_member(owner, project.memberships.get(user=owner), capacity_hours=Decimal(hours))
     for username, member_roles, member_hours in team:
@@ -208,7 +208,9 @@ def test_h5_responsible_for_too_many_areas(world, engaged):
 
 
 def test_h6_overload_in_two_of_four_weeks_and_its_thresholds(world):
-    project = start(world, hours=8)  # 9.75 h of telegram work a week, plus the stage tasks
+    # 9.75 h of telegram work a week, plus the stage tasks; a project running for a month (in its
+    # first week a lone creator's staffing findings are warnings: see test_first_day)
+    project = start(world, hours=8, days_ago=30)
     [h6] = findings(project, "H6")
     assert h6.evidence["person"] == "Owner"
     assert h6.evidence["overloaded_weeks"] >= 2 and h6.evidence["of_weeks"] == 4

@@ -91,7 +91,8 @@ def create_import(request, slug: str, form: Form[ImportForm], file: File[Uploade
         except ValueError:
             mapping = None
         if not isinstance(mapping, dict):
-            raise ValidationError({"mapping": [_("The mapping is a JSON object {column: field}.")]})
+            message = _('Pair each column of the file with a field, e.g. {"Дата": "published_at"}.')
+            raise ValidationError({"mapping": [message]})
     batch = imports.create_import(
         request.auth,
         project,

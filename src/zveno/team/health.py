@@ -57,6 +57,11 @@ SEVERITY_LABELS = {
 }
 CRITICAL_PEAK = 150  # H6: a peak above this is critical
 CRITICAL_NEED = 1.5  # H9: hours needed above this many times the capacity is critical
+# A project that started this recently, whose team is still its one creator holding areas only
+# because nobody else is there yet, is being gathered: its staffing findings (H6, H7, H9: one
+# cause, a team not invited yet) are warnings, so a new project does not open on three critical
+# findings about people it is about to invite.
+GATHERING_DAYS = 7
 # H4 until expert requests exist: the areas where the expert's voice shapes the content.
 EXPERT_CONTENT_AREAS = ("content_plan", "stories", "reels_video")
 
@@ -170,6 +175,23 @@ class Context:
     @property
     def members(self) -> list[ProjectMembership]:
         return self.facts.members
+
+    @cached_property
+    def gathering(self) -> bool:
+        """The team is still being gathered: in its first days the project has one person
+        besides the expert, and areas fell to them only because nobody holds the playbook's
+        role yet (work not taken yet, unlike one person who took every role on purpose)."""
+        from zveno.core.timezones import today_in
+
+        team = [m for m in self.members if set(m.roles) - {JobRole.EXPERT}]
+        started = today_in(self.project.timezone) - self.project.start_date
+        if len(team) > 1 or started.days >= GATHERING_DAYS:
+            return False
+        return any(cell.fallback for cells in self.cells.values() for cell in cells)
+
+    def staffing(self, severity: str) -> str:
+        """A staffing finding's severity: at most a warning while the team is being gathered."""
+        return WARNING if severity == CRITICAL and self.gathering else severity
 
     @cached_property
     def by_pk(self) -> dict[int, ProjectMembership]:
@@ -442,6 +464,7 @@ def h6_overload(ctx: Context) -> Iterable[Finding]:
         peak = member.peak_percent
         critical = peak is None or peak > CRITICAL_PEAK
         severity = CRITICAL if critical and not member.is_expert_only else WARNING
+        severity = ctx.staffing(severity)
         values = {
             "person": member.name,
             "weeks": member.overloaded_weeks,
@@ -479,7 +502,7 @@ def h7_team_size(ctx: Context) -> Iterable[Finding]:
     advice = ctx.advice
     if not advice.scope_roles or advice.team_size >= advice.headcount:
         return
-    severity = CRITICAL if advice.team_size * 2 < advice.headcount else WARNING
+    severity = ctx.staffing(CRITICAL if advice.team_size * 2 < advice.headcount else WARNING)
     values = {
         "team_size": advice.team_size,
         "recommended": advice.headcount,
@@ -494,6 +517,11 @@ def h7_team_size(ctx: Context) -> Iterable[Finding]:
     explanation = explanation % values
     if advice.note:
         explanation = f"{explanation} {advice.note}"
+    if ctx.gathering:
+        explanation += " " + _(
+            "The project has just started and its team is not invited yet; the load and the "
+            "networks are judged against the team you invite."
+        )
     yield Finding(
         "H7",
         severity,
@@ -578,7 +606,7 @@ def h9_networks(ctx: Context) -> Iterable[Finding]:
     need, capacity = advice.hours_total, advice.staff_capacity
     if not advice.networks or need <= capacity + 1e-9:
         return
-    severity = CRITICAL if need > CRITICAL_NEED * capacity else WARNING
+    severity = ctx.staffing(CRITICAL if need > CRITICAL_NEED * capacity else WARNING)
     values = {
         "networks": len(advice.networks),
         "sustainable": advice.sustainable_networks,

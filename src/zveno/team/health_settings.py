@@ -35,14 +35,27 @@ LIMITS: dict[str, tuple[int, int]] = {
     "expert_min_share": (0, 100),
 }
 
+# People read plain words: the rule codes (H4, H5, H6) stay in the API and the docs.
+LABELS = {
+    "roles_alarm": gettext_lazy("Job roles of one person that count as too many"),
+    "max_responsible_areas": gettext_lazy("Areas one person may be Responsible for"),
+    "overload_percent": gettext_lazy("Load counted as overload, %"),
+    "overload_weeks": gettext_lazy("Overloaded weeks that count as a problem"),
+    "horizon_weeks": gettext_lazy("Weeks looked ahead"),
+    "expert_min_share": gettext_lazy("Minimum share of content with the expert's input, %"),
+}
 HELP = {
-    "roles_alarm": gettext_lazy("H5: a person with this many job roles or more."),
-    "max_responsible_areas": gettext_lazy("H5: a person Responsible for more areas than this."),
-    "overload_percent": gettext_lazy("H6: planned work above this share of capacity."),
-    "overload_weeks": gettext_lazy("H6: this many overloaded weeks or more within the horizon."),
-    "horizon_weeks": gettext_lazy("H6: how many weeks ahead the load is checked."),
+    "roles_alarm": gettext_lazy("Too many roles: a person with this many job roles or more."),
+    "max_responsible_areas": gettext_lazy(
+        "Too many areas: a person Responsible for more areas than this."
+    ),
+    "overload_percent": gettext_lazy("Overload: planned work above this share of capacity."),
+    "overload_weeks": gettext_lazy(
+        "Overload: this many overloaded weeks or more within the horizon."
+    ),
+    "horizon_weeks": gettext_lazy("Overload: how many weeks ahead the load is checked."),
     "expert_min_share": gettext_lazy(
-        "H4: the share of content that should carry the expert's input."
+        "Expert involvement: the share of content that should carry the expert's input."
     ),
 }
 

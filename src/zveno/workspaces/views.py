@@ -29,14 +29,26 @@ from zveno.workspaces.roles import Capability
 
 @access.member_required
 def home(request):
-    """Where a signed-in person starts: their one workspace or project, or a list to choose from."""
+    """Where a signed-in person starts: a maker (a copywriter, a designer) on one project lands on
+    "My work"; others on their one workspace or project, or a list to choose from."""
     workspaces = list(access.workspaces_for(request.user))
     projects = list(access.projects_for(request.user))
+    manages = any(
+        access.can_workspace(request.user, w, Capability.WORKSPACE_MANAGE) for w in workspaces
+    )
+    if not manages and len(projects) == 1 and _maker(request.user, projects[0]):
+        return redirect("content:my_work", projects[0].slug)
     if len(workspaces) == 1:
         return redirect("workspaces:workspace", workspaces[0].slug)
     if not workspaces and len(projects) == 1:
         return redirect("workspaces:project", projects[0].slug)
     return render(request, "workspaces/home.html", {"workspaces": workspaces, "projects": projects})
+
+
+def _maker(user, project) -> bool:
+    """Works on content without running the project: "My work" is their page."""
+    granted = access.access_to(user, project)
+    return granted.can(Capability.EDIT_CONTENT) and not granted.can(Capability.MANAGE_PROJECT)
 
 
 @access.member_required

@@ -16,7 +16,6 @@ from django.views.decorators.http import require_GET
 
 from zveno.core.forms import apply_errors
 from zveno.team import health_settings, workload
-from zveno.team.models import HealthSettings
 from zveno.workspaces import access
 from zveno.workspaces.roles import Capability
 
@@ -31,7 +30,7 @@ class HealthSettingsForm(forms.Form):
         for name in health_settings.FIELDS:
             low, high = health_settings.LIMITS[name]
             self.fields[name] = forms.IntegerField(
-                label=HealthSettings._meta.get_field(name).verbose_name,
+                label=health_settings.LABELS[name],
                 min_value=low,
                 max_value=high,
                 help_text=health_settings.HELP[name],
