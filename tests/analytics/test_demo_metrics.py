@@ -176,6 +176,6 @@ def test_the_demo_has_a_designer_who_lands_on_my_work(loaded, client):
     designer = get_user_model().objects.get(username="polina")
     member = ProjectMembership.objects.get(user=designer, project__slug="course-launch")
     assert member.roles == ["designer"] and designer.has_usable_password()
-    assert "дизайнер" in demo.ROLE_NOTES["polina"]
+    assert "дизайнер" in seed.ROLE_NOTES["polina"]
     client.force_login(designer)
     assert client.get("/")["Location"] == "/p/course-launch/my-work/"
