@@ -15,7 +15,15 @@ class CoreConfig(AppConfig):
 
         # Catalogues are compiled from the .po sources whenever they are newer than the .mo,
         # so nobody ever runs compilemessages by hand (and GNU gettext is not needed).
-        for path in settings.LOCALE_PATHS:
-            compile_catalogues(path)
+        compiled = [mo for path in settings.LOCALE_PATHS for mo in compile_catalogues(path)]
+        if compiled:
+            # A catalogue read while the apps were loading predates the new .mo: read again.
+            from asgiref.local import Local
+            from django.utils.translation import trans_real
+
+            trans_real._translations = {}
+            trans_real._default = None
+            trans_real._active = Local()
+            getattr(trans_real.check_for_language, "cache_clear", lambda: None)()
         # Every app's tasks are registered now, so ``core.jobs.enqueue`` finds them by name.
         celery.app.autodiscover_tasks(force=True)
