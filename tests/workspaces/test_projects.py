@@ -76,6 +76,20 @@ def test_create_project_gives_a_latin_slug_and_makes_the_creator_smm(world, logi
     assert client.get(response["Location"]).status_code == 200
 
 
+def test_a_project_from_a_playbook_opens_its_draft_plan_with_ideas_to_create(world, login):
+    """Before: the new project opened its dashboard and its plan stayed empty."""
+    client = login(world.users["owner"])
+    form = project_form(playbook="info_product", networks=["telegram"], cadence="medium")
+
+    response = client.post(create_url(), {**form, "my_roles": ["smm"]})
+
+    draft = reverse("content:plan_draft", args=["zapusk-kursa"])
+    assert response.status_code == 302 and response["Location"] == f"{draft}?welcome=1"
+    page = client.get(response["Location"])
+    assert page.context["welcome"] and page.context["slots"]
+    assert "welcome-plan" in page.content.decode()
+
+
 def test_same_name_twice_gets_a_numbered_slug(world, login):
     client = login(world.users["owner"])
     client.post(create_url(), project_form())

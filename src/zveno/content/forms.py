@@ -11,16 +11,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from zveno.content.models import REDO_STEPS, ContentItem, Goal, StepKind
+from zveno.core.forms import DateTimeLocalInput
 from zveno.publishing.models import Format
 
 UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign")
-
-
-class DateTimeLocalInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
 def with_utm(link: str, **utm: str) -> str:

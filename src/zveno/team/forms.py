@@ -1,8 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from zveno.core.forms import DateInput
 from zveno.team.models import TaskStatus
-from zveno.workspaces.forms import DateInput
 
 
 class StageForm(forms.Form):

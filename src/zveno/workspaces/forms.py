@@ -3,18 +3,12 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from zveno.accounts.models import Language
+from zveno.core.forms import DateInput
 from zveno.core.timezones import timezone_choices
 from zveno.playbooks.models import Cadence
 from zveno.publishing.models import Network
 from zveno.workspaces.models import GoalType, Niche, ProjectStatus
 from zveno.workspaces.roles import JobRole, WorkspaceRole
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 class ProjectForm(forms.Form):

@@ -114,6 +114,10 @@ def project_create(request, ws: str):
             apply_errors(form, exc)
         else:
             messages.success(request, _("Project “%(name)s” created.") % {"name": project.name})
+            granted = access.access_to(request.user, project)
+            if form.cleaned_data.get("playbook") and granted.can(Capability.REVIEW_CONTENT):
+                # The playbook's cadence already knows what to post: offer it as a first plan.
+                return redirect(f"{reverse('content:plan_draft', args=[project.slug])}?welcome=1")
             return redirect("workspaces:project", project.slug)
     return render(request, "workspaces/project_form.html", {"form": form, "workspace": workspace})
 

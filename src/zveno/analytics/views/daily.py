@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from zveno.analytics import services
 from zveno.analytics.models import BUSINESS_COUNTERS, MONEY_COUNTERS, BusinessDay
-from zveno.core.forms import apply_errors
+from zveno.core.forms import DateInput, apply_errors
 from zveno.core.timezones import today_in
 from zveno.workspaces import access
 from zveno.workspaces.roles import Capability
@@ -45,9 +45,7 @@ def _money(label):
 
 
 class DailyForm(forms.Form):
-    date = forms.DateField(
-        label=gettext_lazy("Day"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    date = forms.DateField(label=gettext_lazy("Day"), widget=DateInput())
     channel = forms.ModelChoiceField(
         label=gettext_lazy("Channel"), queryset=None, required=False,
         empty_label=gettext_lazy("The whole project"),

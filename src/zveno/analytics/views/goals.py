@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from zveno.analytics import goal_services
 from zveno.analytics import goals as goal_metrics
 from zveno.analytics.models import BaselineMode, GoalKind, GoalStatus
-from zveno.core.forms import apply_errors
+from zveno.core.forms import DateInput, apply_errors
 from zveno.workspaces import access
 from zveno.workspaces.roles import Capability
 
@@ -36,7 +36,7 @@ class GoalForm(forms.Form):
     starts_on = forms.DateField(
         label=gettext_lazy("Window starts"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
         help_text=gettext_lazy("Empty: the project's start, or the day the goal is activated"),
     )
     baseline_mode = forms.ChoiceField(

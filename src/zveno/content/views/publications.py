@@ -22,10 +22,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from zveno.content import selectors, services
-from zveno.content.forms import DateTimeLocalInput
 from zveno.content.models import Publication, PublicationStatus, State
 from zveno.content.views.items import _labelled
-from zveno.core.forms import apply_errors
+from zveno.core.forms import DateTimeLocalInput, apply_errors
 from zveno.workspaces import access
 from zveno.workspaces.roles import Capability
 

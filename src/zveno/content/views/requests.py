@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 from zveno.content import links, services
 from zveno.content import requests as expert_requests
 from zveno.content.models import RequestKind, RequestStatus, State, StepKind
-from zveno.core.forms import apply_errors
+from zveno.core.forms import DateInput, apply_errors
 from zveno.core.timezones import today_in
 from zveno.workspaces import access
 from zveno.workspaces.roles import Capability
@@ -28,9 +28,7 @@ class RequestForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
     )
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=RequestKind.choices)
-    due_date = forms.DateField(
-        label=gettext_lazy("Needed by"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    due_date = forms.DateField(label=gettext_lazy("Needed by"), widget=DateInput())
     item_ids = forms.TypedMultipleChoiceField(
         label=gettext_lazy("For the items"), coerce=int, required=False,
         widget=forms.SelectMultiple(attrs={"size": 6}),

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from zveno.content import plan, sheets
 from zveno.content.api_sheets import XLSX
-from zveno.core.forms import apply_errors
+from zveno.core.forms import DateInput, apply_errors
 from zveno.core.timezones import today_in
 from zveno.workspaces import access
 from zveno.workspaces.roles import Capability
@@ -32,7 +32,7 @@ class ImportForm(forms.Form):
     file = forms.FileField(label=gettext_lazy("XLSX or CSV file"))
 
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = DateInput()
 
 
 class RangeForm(forms.Form):
@@ -144,6 +144,8 @@ def _range(request, project) -> RangeForm:
     monday = today + dt.timedelta(days=7 - today.weekday())
     initial = {"start": monday, "end": monday + dt.timedelta(days=13)}
     data = request.POST if request.method == "POST" else request.GET
+    if "start" not in data and request.GET.get("welcome"):
+        data = {name: day.isoformat() for name, day in initial.items()}  # preview at once
     return RangeForm(data if "start" in data else None, initial=initial)
 
 
@@ -189,6 +191,7 @@ def plan_draft(request, slug: str):
     context = _context(
         request, project, form=form, day_form=day_form, slots=slots,
         summary=sorted(summary.items()), days_off=project.days_off.all(),
+        welcome=bool(request.GET.get("welcome")),
     )  # fmt: skip
     return render(request, "content/sheets/draft.html", context)
 
