@@ -14,14 +14,64 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from zveno.accounts import services
+from zveno.accounts import selectors, services
 from zveno.accounts.forms import LoginForm, ProfileForm, RegisterForm, TokenForm
 from zveno.accounts.models import Language
+from zveno.core import throttle
 from zveno.core.forms import apply_errors
 from zveno.workspaces import access
 
+
+def _account_key(login: str) -> str:
+    """One count per account, whether it is named by login or by e-mail."""
+    login = login.strip().lower()
+    return selectors.login_for(login) or login
+
+
+class ThrottledLoginView(auth_views.LoginView):
+    """Django's sign-in, with wrong passwords counted per account and per client address."""
+
+    def post(self, request, *args, **kwargs):
+        self.throttle_keys = (
+            ("login-account", _account_key(request.POST.get("username", ""))),
+            ("login-address", throttle.client_address(request)),
+        )
+        try:
+            throttle.check(*self.throttle_keys)
+        except throttle.Throttled as exc:  # refused before the password is hashed
+            return throttle.too_many(request, exc.retry_after)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        if self.request.method == "POST":
+            for scope, key in self.throttle_keys:
+                throttle.hit(scope, key)
+        return super().form_invalid(form)
+
+    def form_valid(self, form):
+        throttle.clear(*self.throttle_keys[0])
+        return super().form_valid(form)
+
+
+class ThrottledPasswordResetView(auth_views.PasswordResetView):
+    """At most a few reset e-mails per address and per client address in an hour."""
+
+    def post(self, request, *args, **kwargs):
+        keys = (
+            ("reset-email", request.POST.get("email", "")),
+            ("reset-address", throttle.client_address(request)),
+        )
+        try:
+            throttle.check(*keys)
+        except throttle.Throttled as exc:
+            return throttle.too_many(request, exc.retry_after)
+        for scope, key in keys:
+            throttle.hit(scope, key)
+        return super().post(request, *args, **kwargs)
+
+
 login_view = access.public(
-    auth_views.LoginView.as_view(
+    ThrottledLoginView.as_view(
         template_name="accounts/login.html",
         authentication_form=LoginForm,
         redirect_authenticated_user=True,
@@ -29,7 +79,7 @@ login_view = access.public(
 )
 logout_view = access.public(auth_views.LogoutView.as_view())
 password_reset = access.public(
-    auth_views.PasswordResetView.as_view(
+    ThrottledPasswordResetView.as_view(
         template_name="accounts/password_reset.html",
         email_template_name="accounts/email/password_reset.txt",
         subject_template_name="accounts/email/password_reset_subject.txt",
@@ -133,6 +183,7 @@ def revoke_token(request, pk: int):
 
 
 @access.public
+@throttle.guard_link
 def invitation(request, signed: str):
     """An invitation link: sign up (or accept as the signed-in user) and land in the project."""
     found = services.invitation_from_link(signed)

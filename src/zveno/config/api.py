@@ -25,6 +25,7 @@ from zveno.content.api_comments import router as comments_router
 from zveno.content.api_feeds import router as feeds_router
 from zveno.content.api_requests import router as requests_router
 from zveno.content.api_sheets import router as sheets_router
+from zveno.core import throttle
 from zveno.core.middleware import request_language
 from zveno.playbooks.api import router as playbooks_router
 from zveno.publishing.api import router as channels_router
@@ -37,8 +38,13 @@ class BearerToken(HttpBearer):
     """``Authorization: Bearer zv_…`` with a personal API token."""
 
     def authenticate(self, request, token: str):
+        address = throttle.client_address(request)
+        seconds = throttle.wait("token-address", address)
+        if seconds:  # too many unknown tokens from this address: no lookup at all
+            raise throttle.Throttled(seconds)
         user = user_for_token(token)
         if user is None:
+            throttle.hit("token-address", address)
             return None
         request.user = user
         # The preferences middleware ran before the token was read: answer in the user's language.
@@ -75,6 +81,13 @@ def forbidden(request, exc):
 @api.exception_handler(AuthenticationError)
 def unauthorized(request, exc):
     return error(request, 401, "unauthorized", "Send a valid token: Authorization: Bearer <token>.")
+
+
+@api.exception_handler(throttle.Throttled)
+def throttled(request, exc: throttle.Throttled):
+    response = error(request, 429, "throttled", str(exc))
+    response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @api.exception_handler(DjangoValidationError)

@@ -177,12 +177,31 @@ CELERY_BROKER_URL = REDIS_URL or "filesystem://"
 CELERY_QUEUE_DIR = Path(env_str("ZVENO_QUEUE_DIR") or DATA_DIR / "queue")
 CELERY_TASK_ALWAYS_EAGER = env_bool("ZVENO_TASKS_EAGER", False)
 
+# The throttle's counts (core/throttle.py) must be shared by every web process and machine:
+# Redis when there is one, else a table in the database (created by core's first migration).
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+        },
+        "throttle": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "zveno",
+        },
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "throttle": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "zveno_cache",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        },
+    }
+# Limits per scope, (count, seconds), over the defaults in core/throttle.py.
+ZVENO_THROTTLE: dict[str, tuple[int, int]] = {}
 
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -240,7 +240,7 @@ def _exempt(request, response) -> bool:
         return settings.LOGIN_URL in response.get("Location", "") or "/login" in response.get(
             "Location", ""
         )
-    if response.status_code in (401, 405):  # refused before the view body; reveals nothing
+    if response.status_code in (401, 405, 429):  # refused before the view body; reveals nothing
         return True
     if response.status_code in (400, 422) and request.path.startswith("/api/"):
         return True  # the API refused the request's shape before the operation ran

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from zveno.analytics import report_services, reports
 from zveno.analytics.models import Frequency
+from zveno.core import throttle
 from zveno.core.pdf import PdfUnavailable
 from zveno.core.timezones import today_in
 from zveno.workspaces import access
@@ -200,6 +201,7 @@ def _gone(request) -> HttpResponse:
 
 
 @access.public
+@throttle.guard_link
 def report_public(request, report_token: str):
     link = report_services.live_link(report_token)
     if link is None:
@@ -214,6 +216,7 @@ def report_public(request, report_token: str):
 
 
 @access.public
+@throttle.guard_link
 def report_public_pdf(request, report_token: str):
     link = report_services.live_link(report_token)
     if link is None:

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from zveno.content import calendar
 from zveno.content.models import FeedToken, State
+from zveno.core import throttle
 from zveno.core.timezones import today_in
 from zveno.workspaces import access
 from zveno.workspaces.roles import Capability
@@ -136,6 +137,7 @@ def calendar_feed_revoke(request, slug: str, feed_id: int):
 
 
 @access.public
+@throttle.guard_link
 @require_GET
 def ical_feed(request, feed: str):
     """The secret feed: anybody holding the URL, until it is revoked."""

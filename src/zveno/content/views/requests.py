@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 from zveno.content import links, services
 from zveno.content import requests as expert_requests
 from zveno.content.models import RequestKind, RequestStatus, State, StepKind
+from zveno.core import throttle
 from zveno.core.forms import DateInput, apply_errors
 from zveno.core.timezones import today_in
 from zveno.workspaces import access
@@ -120,6 +121,7 @@ def _link_broken(request):
 
 
 @access.public
+@throttle.guard_link
 @require_http_methods(["GET", "POST"])
 def request_link(request, link: str):
     """The expert answers from a phone, without logging in."""
@@ -165,6 +167,7 @@ def _decide(request, target) -> None:
 
 
 @access.public
+@throttle.guard_link
 @require_http_methods(["GET", "POST"])
 def approval_link(request, link: str):
     """The expert approves one item or this week's items from a phone, without logging in."""
