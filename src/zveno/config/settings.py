@@ -212,6 +212,18 @@ ZVENO_ENFORCE_ACCESS_AUDIT = env_bool("ZVENO_ENFORCE_ACCESS_AUDIT", DEBUG or TES
 
 INVITATION_DAYS = env_int("ZVENO_INVITATION_DAYS", 7)
 
+# Channel credentials are encrypted at rest (core/crypto.py): Fernet keys, newest first, separated
+# by commas; unset, one key is derived from SECRET_KEY.
+ZVENO_ENCRYPTION_KEYS = env_list("ZVENO_ENCRYPTION_KEY", [])
+# The networks' API base URLs (a self-hosted Telegram Bot API server is a real deployment).
+ZVENO_TELEGRAM_API_URL = env_str("ZVENO_TELEGRAM_API_URL", "https://api.telegram.org")
+ZVENO_VK_API_URL = env_str("ZVENO_VK_API_URL", "https://api.vk.com/method")
+ZVENO_MAX_API_URL = env_str("ZVENO_MAX_API_URL", "https://platform-api.max.ru")
+# Publishing: how long a claimed publication is a worker's before another may take it over, and
+# how many publications one pass of the scheduler claims.
+PUBLISHING_LEASE_SECONDS = env_int("ZVENO_PUBLISHING_LEASE_SECONDS", 120)
+PUBLISHING_BATCH = env_int("ZVENO_PUBLISHING_BATCH", 20)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -3,12 +3,18 @@
 ``DELETE`` removes a channel nothing refers to (204). A channel with publications or analytics
 figures is never deleted: the answer is 409 ``conflict`` and the channel stays as it was —
 deactivate it with ``PATCH {"is_active": false}``. The channels page behaves the same way.
+
+``PATCH`` also connects a channel for publishing: ``credentials`` is write-only
+(``{"bot_token": "…"}`` for Telegram and MAX, ``{"access_token": "…"}`` for VK; ``{}``
+disconnects) and no answer ever carries it back, only ``connected`` and a hint of its last
+characters. ``POST …/channels/{id}/test`` asks the network and answers the connection state.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
+from django.db import transaction
 from django.db.models import Count
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
@@ -37,6 +43,11 @@ class ChannelOut(Schema):
     slots: list[dict] = Field(description='[{"weekday": 0-6, "time": "HH:MM"}], project time')
     is_active: bool
     publications: int = Field(description="How many publications use the channel")
+    connected: bool = Field(description="Credentials are stored (they are never returned)")
+    credentials_hint: str = Field(description="The stored token's last characters")
+    connection: str = Field(description="unknown | ok | needs_reconnect | error")
+    connection_checked_at: dt.datetime | None
+    connection_result: dict = Field(description="The last test: title, members, reason, …")
     created_at: dt.datetime
 
 
@@ -57,6 +68,9 @@ class ChannelPatch(Schema):
     cadence: dict[str, float] | None = None
     slots: list[SlotIn] | None = None
     is_active: bool | None = None
+    credentials: dict[str, str] | None = Field(
+        None, description='Write-only: {"bot_token": …} (Telegram, MAX), {"access_token": …} (VK)'
+    )
 
 
 def channels_of(project):
@@ -74,6 +88,11 @@ def channel_out(channel: Channel) -> dict:
         "slots": channel.slots or [],
         "is_active": channel.is_active,
         "publications": getattr(channel, "publication_count", 0),
+        "connected": channel.is_connected,
+        "credentials_hint": channel.credentials_hint,
+        "connection": channel.connection,
+        "connection_checked_at": channel.connection_checked_at,
+        "connection_result": channel.connection_result or {},
         "created_at": channel.created_at,
     }
 
@@ -118,7 +137,21 @@ def patch_channel(request, slug: str, channel_id: int, payload: ChannelPatch):
     project = access.project_for(request.auth, slug, need=Capability.MANAGE_PROJECT)
     channel = get_object_or_404(project.channels, pk=channel_id)
     fields = {k: v for k, v in _fields(payload, exclude_unset=True).items() if v is not None}
-    services.update_channel(request.auth, channel, **fields)
+    credentials = fields.pop("credentials", None)
+    with transaction.atomic():
+        if fields:
+            services.update_channel(request.auth, channel, **fields)
+        if credentials is not None:
+            services.connect_channel(request.auth, channel, credentials)
+    return _fresh(project, channel_id)
+
+
+@router.post("/projects/{slug}/channels/{channel_id}/test", response=ChannelOut)
+def test_channel(request, slug: str, channel_id: int):
+    """Asks the network whether Zveno can publish here; the answer is kept on the channel."""
+    project = access.project_for(request.auth, slug, need=Capability.MANAGE_PROJECT)
+    channel = get_object_or_404(project.channels, pk=channel_id)
+    services.test_connection(request.auth, channel)
     return _fresh(project, channel_id)
 
 

@@ -36,6 +36,16 @@ class Network(models.TextChoices):
     WEBSITE = "website", _("Website")
     EMAIL = "email", _("E-mail list")
     CHAT = "chat", _("Internal chat")
+    MAX = "max", "MAX"
+
+
+class Connection(models.TextChoices):
+    """What the last connection test (or the last delivery) said about a channel's access."""
+
+    UNKNOWN = "unknown", _("Not tested")
+    OK = "ok", _("Connected")
+    NEEDS_RECONNECT = "needs_reconnect", _("Needs reconnecting")
+    ERROR = "error", _("Test failed")
 
 
 class Channel(models.Model):
@@ -50,6 +60,16 @@ class Channel(models.Model):
     # Preferred posting slots, local to the project: [{"weekday": 0-6 (Monday 0), "time": "HH:MM"}].
     slots = models.JSONField(_("posting slots"), default=list, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    # Connecting for publishing: the secrets as one Fernet token (core/crypto.py), never shown in
+    # full again; a hint of the last characters lets people tell two tokens apart.
+    credentials = models.TextField(blank=True, default="", editable=False)
+    credentials_hint = models.CharField(max_length=40, blank=True, default="")
+    connection = models.CharField(
+        _("connection"), max_length=16, choices=Connection.choices, default=Connection.UNKNOWN
+    )
+    connection_checked_at = models.DateTimeField(null=True, blank=True)
+    # The last test's facts: title, members, rights; "reason" for people when it failed.
+    connection_result = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -57,3 +77,10 @@ class Channel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_network_display()}: {self.name}"
+
+    def __repr__(self) -> str:  # never the credentials
+        return f"<Channel {self.pk} {self.network} {self.name!r}>"
+
+    @property
+    def is_connected(self) -> bool:
+        return bool(self.credentials)

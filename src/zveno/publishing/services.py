@@ -1,8 +1,9 @@
 """The only way a project's channels change.
 
 A channel carries its network, name, handle or address, its own cadence (units a week by format;
-empty: the playbook's) and its preferred posting slots (weekday and local time). Credentials for
-publishing connectors come later and will attach to the channel, not replace it.
+empty: the playbook's) and its preferred posting slots (weekday and local time). Connected for
+publishing, it also keeps its credentials, encrypted (``core.crypto``), and the state of its
+connection as the last test or delivery found it.
 
 A channel that anything refers to (publications, analytics posts or days) is never deleted: it
 is deactivated instead, so the history keeps its channel.
@@ -12,11 +13,15 @@ from __future__ import annotations
 
 import re
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zveno.publishing.models import Channel, Format, Network
+from zveno.core import crypto
+from zveno.publishing.connectors.base import Outcome, OutcomeKind, Target, connector_for
+from zveno.publishing.models import Channel, Connection, Format, Network
 from zveno.workspaces import access
 from zveno.workspaces.models import Project
 from zveno.workspaces.roles import Capability
@@ -187,3 +192,144 @@ def remove_channel(actor, channel: Channel) -> None:
               "deactivate it instead.")
         )  # fmt: skip
     channel.delete()
+
+
+# --- connecting for publishing -----------------------------------------------------------------
+
+# The secret each network's connector needs, by the name the API takes.
+SECRET_FIELDS = {
+    Network.TELEGRAM: ("bot_token",),
+    Network.MAX: ("bot_token",),
+    Network.VK: ("access_token",),
+}
+BASE_URL_SETTINGS = {
+    Network.TELEGRAM: "ZVENO_TELEGRAM_API_URL",
+    Network.VK: "ZVENO_VK_API_URL",
+    Network.MAX: "ZVENO_MAX_API_URL",
+}
+
+
+def can_connect(channel: Channel) -> bool:
+    """True for networks Zveno publishes to (a connector is registered)."""
+    return connector_for(channel.network) is not None and channel.network in SECRET_FIELDS
+
+
+def clean_credentials(network: str, raw) -> dict[str, str]:
+    """The secrets the network needs, stripped; a ValidationError names what is missing."""
+    if not isinstance(raw, dict):
+        raise ValidationError({"credentials": _("Credentials are a set of named secrets.")})
+    wanted = SECRET_FIELDS.get(network)
+    if wanted is None:
+        raise ValidationError(
+            {"credentials": _("Zveno does not publish to this network: mark posts by hand.")}
+        )
+    unknown = sorted(set(raw) - set(wanted))
+    if unknown:
+        raise ValidationError(
+            {"credentials": _("Unknown field: %(name)s; expected %(expected)s.")
+             % {"name": ", ".join(unknown), "expected": ", ".join(wanted)}}
+        )  # fmt: skip
+    cleaned = {}
+    for name in wanted:
+        value = raw.get(name)
+        value = value.strip() if isinstance(value, str) else ""
+        if not value:
+            raise ValidationError({"credentials": _("Fill in %(name)s.") % {"name": name}})
+        if len(value) > 1000 or any(ch.isspace() for ch in value):
+            raise ValidationError(
+                {"credentials": _("%(name)s does not look like a token.") % {"name": name}}
+            )
+        cleaned[name] = value
+    return cleaned
+
+
+@transaction.atomic
+def connect_channel(actor, channel: Channel, credentials: dict | None, handle: str | None = None):
+    """Stores the channel's secrets encrypted (empty: disconnects) and, if given, its handle;
+    the connection is "not tested" until the next test."""
+    access.require(actor, channel.project, Capability.MANAGE_PROJECT)
+    channel = Channel.objects.select_for_update().get(pk=channel.pk)
+    if handle is not None:
+        channel.handle = (handle or "").strip()[:200]
+    if credentials is not None:
+        if credentials:
+            secrets = clean_credentials(channel.network, credentials)
+            channel.credentials = crypto.encrypt(secrets)
+            channel.credentials_hint = ", ".join(crypto.mask(v) for v in secrets.values())
+        else:
+            channel.credentials, channel.credentials_hint = "", ""
+        channel.connection = Connection.UNKNOWN
+        channel.connection_checked_at = None
+        channel.connection_result = {}
+    channel.save()
+    return channel
+
+
+def target_for(channel: Channel, timeout: float = 30.0) -> Target:
+    """The connector's view of the channel: its handle, decrypted secrets and API base URL."""
+    base_url = getattr(settings, BASE_URL_SETTINGS.get(channel.network, ""), "")
+    return Target(channel.handle, crypto.decrypt(channel.credentials), base_url, timeout)
+
+
+def test_connection(actor, channel: Channel) -> Channel:
+    """Asks the network whether the channel can be published to, and keeps the answer."""
+    access.require(actor, channel.project, Capability.MANAGE_PROJECT)
+    return check_connection(channel)
+
+
+def check_connection(channel: Channel) -> Channel:
+    """The test itself (the CLI's operator and the services call it): no database lock is held
+    while the network answers."""
+    connector = connector_for(channel.network)
+    if connector is None or channel.network not in SECRET_FIELDS:
+        outcome = Outcome(OutcomeKind.REJECTED, reason=_("Zveno does not publish to this network."))
+    elif not channel.credentials:
+        outcome = Outcome(OutcomeKind.AUTH_LOST, reason=_("The channel is not connected yet."))
+    elif not channel.handle:
+        outcome = Outcome(OutcomeKind.REJECTED, reason=_("Fill in the channel's handle or id."))
+    else:
+        try:
+            target = target_for(channel, timeout=15.0)
+        except crypto.CannotDecrypt:
+            outcome = Outcome(
+                OutcomeKind.AUTH_LOST,
+                reason=_("The stored token cannot be read with the current keys: connect again."),
+            )
+        else:
+            outcome = connector.test(target)
+    return record_connection(channel, outcome)
+
+
+def record_connection(channel: Channel, outcome: Outcome) -> Channel:
+    """Keeps what a test (or a delivery) learnt about the channel's access."""
+    if outcome.kind is OutcomeKind.PUBLISHED:
+        state = Connection.OK
+    elif outcome.kind is OutcomeKind.AUTH_LOST:
+        state = Connection.NEEDS_RECONNECT
+    else:
+        state = Connection.ERROR
+    result = {
+        key: value for key, value in dict(outcome.data or {}).items()
+        if isinstance(value, str | int | float | bool | list | type(None))
+    }  # fmt: skip
+    result.update(kind=str(outcome.kind), reason=str(outcome.reason or ""), url=outcome.url)
+    channel.connection = state
+    channel.connection_checked_at = timezone.now()
+    channel.connection_result = result
+    Channel.objects.filter(pk=channel.pk).update(
+        connection=state, connection_checked_at=channel.connection_checked_at,
+        connection_result=result,
+    )  # fmt: skip
+    return channel
+
+
+@transaction.atomic
+def rotate_credentials() -> int:
+    """Re-encrypts every stored secret with the newest key; returns how many were rewritten."""
+    changed = 0
+    for channel in Channel.objects.select_for_update().exclude(credentials=""):
+        token = crypto.rotate(channel.credentials)
+        if token != channel.credentials:
+            Channel.objects.filter(pk=channel.pk).update(credentials=token)
+            changed += 1
+    return changed

@@ -13,7 +13,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
+from django.urls import path, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -137,6 +138,25 @@ class ChannelForm(forms.Form):
         }  # fmt: skip
 
 
+class ConnectForm(forms.Form):
+    """The token a network needs; never filled back in (it is never shown again)."""
+
+    token = forms.CharField(
+        label=gettext_lazy("Token"), required=False, max_length=1000, strip=True,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+        help_text=gettext_lazy("Stored encrypted; Zveno never shows it again."),
+    )  # fmt: skip
+
+
+def _connect_context(channel) -> dict:
+    field = services.SECRET_FIELDS.get(channel.network, ("",))[0]
+    return {
+        "can_connect": services.can_connect(channel),
+        "secret_field": field,
+        "connect_form": ConnectForm(),
+    }
+
+
 def _rows(project) -> list:
     labels = dict(Format.choices)
     rows = list(
@@ -203,8 +223,55 @@ def channel_edit(request, slug: str, channel_id: int):
     if request.method == "POST" and _save(request, project, form, channel):
         messages.success(request, _("Channel saved."))
         return redirect("publishing:channels", project.slug)
-    context = _context(request, project, form=form, channel=channel)
+    context = _context(request, project, form=form, channel=channel, **_connect_context(channel))
     return render(request, "publishing/channel_form.html", context)
+
+
+@access.member_required
+@require_POST
+def channel_connect(request, slug: str, channel_id: int):
+    """Stores a new token (encrypted) and tests it at once; "disconnect" forgets it."""
+    project = access.project_for(request.user, slug, need=Capability.MANAGE_PROJECT)
+    channel = get_object_or_404(project.channels, pk=channel_id)
+    form = ConnectForm(request.POST)
+    if "disconnect" in request.POST:
+        services.connect_channel(request.user, channel, {})
+        messages.success(request, _("The channel is disconnected; its token is forgotten."))
+        return redirect("publishing:channel_edit", project.slug, channel.pk)
+    token = form.data.get("token", "").strip()
+    field = services.SECRET_FIELDS.get(channel.network, ("token",))[0]
+    try:
+        channel = services.connect_channel(request.user, channel, {field: token})
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("publishing:channel_edit", project.slug, channel.pk)
+    _say_result(request, services.test_connection(request.user, channel))
+    return redirect("publishing:channel_edit", project.slug, channel.pk)
+
+
+@access.member_required
+@require_POST
+def channel_test(request, slug: str, channel_id: int):
+    project = access.project_for(request.user, slug, need=Capability.MANAGE_PROJECT)
+    channel = get_object_or_404(project.channels, pk=channel_id)
+    _say_result(request, services.test_connection(request.user, channel))
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("publishing:channel_edit", args=[project.slug, channel.pk])
+    return redirect(back)
+
+
+def _say_result(request, channel) -> None:
+    result = channel.connection_result or {}
+    if channel.connection == "ok":
+        title = result.get("title") or channel.name
+        members = result.get("members")
+        text = _("Connected: %(title)s.") % {"title": title}
+        if members is not None:
+            text += " " + _("Members: %(n)s.") % {"n": members}
+        messages.success(request, text)
+    else:
+        messages.error(request, result.get("reason") or _("The test failed."))
 
 
 @access.member_required
@@ -239,4 +306,8 @@ urls = [
     path("p/<slug:slug>/channels/<int:channel_id>/", channel_edit, name="channel_edit"),
     path("p/<slug:slug>/channels/<int:channel_id>/toggle/", channel_toggle, name="channel_toggle"),
     path("p/<slug:slug>/channels/<int:channel_id>/delete/", channel_delete, name="channel_delete"),
+    path(
+        "p/<slug:slug>/channels/<int:channel_id>/connect/", channel_connect, name="channel_connect"
+    ),
+    path("p/<slug:slug>/channels/<int:channel_id>/test/", channel_test, name="channel_test"),
 ]

@@ -83,7 +83,8 @@ class Target:
     """Where to post: the channel's address on its network, its secrets and the API base URL."""
 
     handle: str  # Telegram "@name" or "-100…", VK community id ("-123" or "123"), MAX chat id
-    credentials: Mapping[str, str]  # decrypted; {"bot_token": …} or {"access_token": …}
+    # decrypted; {"bot_token": …} or {"access_token": …}; kept out of repr (logs, tracebacks)
+    credentials: Mapping[str, str] = field(repr=False)
     base_url: str  # from settings: ZVENO_TELEGRAM_API_URL, ZVENO_VK_API_URL, ZVENO_MAX_API_URL
     timeout: float = 30.0
 
