@@ -25,6 +25,8 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
+from zveno.core import exports
+
 POSTS, CHANNEL_DAYS, BUSINESS_DAYS = "posts", "channel_days", "business_days"
 
 # Field kinds, parsed by ``imports``: int (a counter, >= 0), money (decimal, >= 0), date,
@@ -314,11 +316,10 @@ FIELD_KINDS = {
 
 def template_csv(preset: Preset, language: str | None) -> bytes:
     """The template as CSV: UTF-8 with a BOM, ``;``-separated, the header and one example row."""
-    import csv
     import io
 
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer = exports.csv_writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(template_headers(preset, language))
     writer.writerow([f.example for f in preset.fields])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
@@ -334,8 +335,8 @@ def template_xlsx(preset: Preset, language: str | None) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = preset.key[:31]
-    sheet.append(template_headers(preset, language))
-    sheet.append([_typed(f) for f in preset.fields])
+    exports.append_row(sheet, template_headers(preset, language))
+    exports.append_row(sheet, [_typed(f) for f in preset.fields])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for index, name in enumerate(template_headers(preset, language), start=1):

@@ -29,6 +29,7 @@ from zveno.analytics.models import Goal, Post
 from zveno.content.models import ExpertRequest, RequestStatus
 from zveno.content.plan import mix_between
 from zveno.content.selectors import day_range_utc
+from zveno.core import exports
 from zveno.core.pdf import css_string, html_to_pdf
 from zveno.publishing.models import Network
 from zveno.team import health
@@ -559,13 +560,13 @@ def _sheet(book, title: str, header: list[str], rows: list[list], formats: dict)
     from openpyxl.styles import Alignment, Font, PatternFill
 
     sheet = book.create_sheet(title[:31])
-    sheet.append([str(h) for h in header])
+    exports.append_row(sheet, [str(h) for h in header])
     for cell in sheet[1]:
         cell.font = Font(bold=True, color="FFFFFF")
         cell.fill = PatternFill("solid", fgColor="3F51E0")
         cell.alignment = Alignment(vertical="center", wrap_text=True)
     for row in rows:
-        sheet.append([str(v) if isinstance(v, str) or hasattr(v, "__html__") else v for v in row])
+        exports.append_row(sheet, row)
         line = sheet.max_row
         for column, fmt in formats.items():
             cell = sheet.cell(row=line, column=column)

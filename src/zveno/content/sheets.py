@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from zveno.content import selectors, services
 from zveno.content.models import ContentItem, Goal, State, StepKind
-from zveno.core import files
+from zveno.core import exports, files
 from zveno.core.rows import Problem, cell_text
 from zveno.publishing.models import Format, Network
 from zveno.workspaces import access
@@ -124,7 +124,7 @@ def to_csv(project: Project, language: str, **period) -> bytes:
     """UTF-8 with a BOM so that Excel opens Cyrillic right; ';' for Russian spreadsheets."""
     buffer = io.StringIO()
     delimiter = ";" if language.startswith("ru") else ","
-    writer = csv.writer(buffer, delimiter=delimiter)
+    writer = exports.csv_writer(buffer, delimiter=delimiter)
     writer.writerow(headers(language))
     writer.writerows(rows(project, language, **period))
     return buffer.getvalue().encode("utf-8-sig")
@@ -137,11 +137,11 @@ def to_xlsx(project: Project, language: str, **period) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = _("Content plan")[:31]
-    sheet.append(headers(language))
+    exports.append_row(sheet, headers(language))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows(project, language, **period):
-        sheet.append(row)
+        exports.append_row(sheet, row)
     widths = [12, 8, 14, 14, 22, 14, 40, 60, 40, 16, 20, 20, 16, 30]
     for index, width in enumerate(widths):
         sheet.column_dimensions[chr(ord("A") + index)].width = width

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from zveno.core.exports import TRIGGERS
+
 
 @dataclass
 class Problem:
@@ -23,4 +25,8 @@ def cell_text(value) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).strip()
+    text = str(value).strip()
+    # A text our own export escaped ('=…, '-…) comes back as it was typed.
+    if text.startswith("'") and text[1:].startswith(TRIGGERS):
+        return text[1:]
+    return text

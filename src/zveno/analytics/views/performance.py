@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 
 from django.http import Http404, HttpResponse
@@ -12,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from zveno.analytics import selectors as sel
 from zveno.analytics.views.overview import page_context, with_csv
+from zveno.core import exports
 from zveno.workspaces import access
 from zveno.workspaces.roles import Capability
 
@@ -138,7 +138,7 @@ def chart_csv(request, slug, chart: str):
     russian = (request.LANGUAGE_CODE or "ru").startswith("ru")
     delimiter, decimal = (";", ",") if russian else (",", ".")
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=delimiter)
+    writer = exports.csv_writer(buffer, delimiter=delimiter)
     writer.writerow([str(c) for c in found.columns])
     for row in found.rows:
         writer.writerow([_csv_value(v, decimal) for v in row])
