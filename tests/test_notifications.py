@@ -10,16 +10,16 @@ from zveno.notifications.models import Notification
 
 def _notes(world):
     owner, smm = world.users["owner"], world.users["smm"]
-    services.notify([owner, smm], project=world.alpha, verb="reached", key="goal:1",
+    services.notify([owner, smm], project=world.alpha, verb="goal_reached", key="goal:1",
                     text="Цель достигнута: Охват ×5", url="/p/alpha/analytics/goals/")  # fmt: skip
-    services.notify([owner], project=world.alpha, verb="reached", key="goal:2",
+    services.notify([owner], project=world.alpha, verb="goal_reached", key="goal:2",
                     text="Цель достигнута: Диалоги ×3")  # fmt: skip
     return {n.key + n.user.username: n for n in Notification.objects.select_related("user")}
 
 
 def test_notify_is_once_per_person_and_subject(world):
     _notes(world)
-    again = services.notify([world.users["owner"]], project=world.alpha, verb="reached",
+    again = services.notify([world.users["owner"]], project=world.alpha, verb="goal_reached",
                             key="goal:1", text="again")  # fmt: skip
     assert again == []
     assert Notification.objects.filter(key="goal:1").count() == 2
@@ -76,7 +76,7 @@ def test_anonymous_is_sent_to_log_in(client):
 
 def test_the_inbox_has_a_bounded_query_count(world, login, django_assert_max_num_queries):
     for i in range(40):
-        services.notify([world.users["owner"]], project=world.alpha, verb="reached",
+        services.notify([world.users["owner"]], project=world.alpha, verb="goal_reached",
                         key=f"goal:{i}", text=f"Цель {i}")  # fmt: skip
     client = login(world.users["owner"])
     with django_assert_max_num_queries(15):

@@ -65,7 +65,7 @@ def _notification(world, name):
     from zveno.notifications.models import Notification
 
     note = Notification.objects.create(
-        user=world.users["owner"], project=world.alpha, verb="reached", key="goal:0", text="…"
+        user=world.users["owner"], project=world.alpha, verb="goal_reached", key="goal:0", text="…"
     )
     return note.pk
 
@@ -86,6 +86,7 @@ FILLS = {
     "report_token": _report_token,
     "notification_id": _notification,
     "comment_id": _comment,
+    "messenger": lambda world, name: "telegram",
     "chart": lambda world, name: "funnel",
     "preset": lambda world, name: "zveno_posts",
 }

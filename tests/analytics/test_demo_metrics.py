@@ -66,7 +66,7 @@ def test_the_launch_reaches_reach_x5_against_the_previous_14_days(loaded):
     assert goal.current_value == Decimal(current)
     assert GoalEvent.objects.filter(goal=goal, verb="reached").count() == 1
     notified = set(
-        Notification.objects.filter(key=f"goal:{goal.pk}", verb="reached").values_list(
+        Notification.objects.filter(key=f"goal:{goal.pk}", verb="goal_reached").values_list(
             "user__username", flat=True
         )
     )

@@ -202,7 +202,7 @@ def test_reached_is_announced_once_and_stays_reached(world):
     assert target.current_value == Decimal("15")
     assert target.reached_at is not None and target.evaluated_at is not None
     assert GoalEvent.objects.filter(goal=target, verb="reached").count() == 1
-    notes = Notification.objects.filter(key=f"goal:{target.pk}", verb="reached")
+    notes = Notification.objects.filter(key=f"goal:{target.pk}", verb="goal_reached")
     # owner (workspace owner and producer), the SMM and the expert; not the copywriter
     assert {n.user.username for n in notes} == {"owner", "smm", "expert"}
     assert notes.count() == 3

@@ -447,7 +447,7 @@ def _announce(goal: Goal, ev: Evaluation, verb: str) -> None:
     url = reverse("analytics:goal", args=[project.slug, goal.pk])
     with override(settings.LANGUAGE_CODE):
         text = str(_("Goal reached: %(goal)s")) % {"goal": goal.name}
-    notify(recipients(project), project=project, verb="reached", key=f"goal:{goal.pk}",
+    notify(recipients(project), project=project, verb="goal_reached", key=f"goal:{goal.pk}",
            text=text, url=url)  # fmt: skip
 
 

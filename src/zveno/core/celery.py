@@ -41,6 +41,14 @@ def _configure() -> None:
                 "schedule": 300.0,
             },
             "evaluate-goals": {"task": "zveno.analytics.tasks.evaluate_goals", "schedule": 900.0},
+            "send-due-notifications": {
+                "task": "zveno.notifications.tasks.send_due",
+                "schedule": 60.0,
+            },
+            "send-notification-digests": {
+                "task": "zveno.notifications.tasks.send_digests",
+                "schedule": 300.0,
+            },
             "send-due-reports": {
                 "task": "zveno.analytics.tasks.send_due_reports",
                 "schedule": 900.0,

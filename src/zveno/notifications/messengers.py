@@ -1,0 +1,52 @@
+"""The registry of messenger senders: the bot registers one per messenger in its ``ready``, so
+the notifications app sends through a messenger without importing the bot.
+
+A sender is a callable ``send(account, message)``; it raises ``Blocked`` when the person blocked
+the bot (the account is marked and the e-mail takes over) and any other exception for a failure
+worth retrying.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Message:
+    """What a messenger is asked to say: the notification's words, its link and its subject."""
+
+    text: str
+    url: str = ""  # absolute
+    verb: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+    notification_id: int | None = None
+    project_id: int | None = None
+
+
+class Blocked(Exception):
+    """The person blocked the bot (or deleted the chat): nothing more can reach them there."""
+
+
+Sender = Callable[[Any, Message], None]
+_senders: dict[str, Sender] = {}
+
+
+def register(messenger: str, sender: Sender) -> Sender:
+    """Registers the sender of ``messenger`` (a later registration replaces an earlier one)."""
+    _senders[messenger] = sender
+    return sender
+
+
+def unregister(messenger: str) -> None:
+    _senders.pop(messenger, None)
+
+
+def sender(messenger: str) -> Sender | None:
+    return _senders.get(messenger)
+
+
+def available() -> tuple[str, ...]:
+    """Messengers with a sender, i.e. a configured bot."""
+    return tuple(_senders)
