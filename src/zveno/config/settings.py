@@ -232,6 +232,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("ZVENO_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        "httpx": {"level": "WARNING"},  # its INFO line names the URL: a bot token is part of it
         "weasyprint": {"level": "WARNING"},  # it narrates every PDF at INFO
         "fontTools": {"level": "WARNING"},
     },

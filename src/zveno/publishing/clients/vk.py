@@ -14,6 +14,8 @@ from typing import Any
 
 import httpx
 
+from zveno.publishing.clients import http_client
+
 API_VERSION = "5.199"
 DEFAULT_BASE_URL = "https://api.vk.com/method"
 MIN_INTERVAL = 0.34  # seconds between two calls of one client: just under 3 a second
@@ -66,7 +68,7 @@ class VkClient:
         self.min_interval = min_interval
         self.calls = 0  # API calls made (uploads not counted), for the collection's figures
         self._last = 0.0
-        self._http = httpx.Client(timeout=timeout)
+        self._http = http_client(timeout)
 
     def __enter__(self) -> VkClient:
         return self

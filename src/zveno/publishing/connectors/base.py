@@ -89,6 +89,30 @@ class Target:
     timeout: float = 30.0
 
 
+@dataclass
+class Collected:
+    """What one metrics pass gathered and what stood in its way (for the channel's freshness)."""
+
+    metrics: dict = field(default_factory=dict)  # per external id (posts) or per figure (a day)
+    requests: int = 0
+    waits: float = 0.0  # seconds slept on a rate limit
+    problem: Outcome | None = None  # e.g. AUTH_LOST, or REJECTED when a right is missing
+
+
+def marked_text(post: Post) -> str:
+    """The text as it goes out: an ad gets its marker and erid if the text lacks them."""
+    text = post.text or ""
+    if post.is_ad and post.erid and post.erid not in text:
+        # The law's marker is Russian whatever the interface language.
+        text = f"{text.rstrip()}\n\nРеклама. erid: {post.erid}".lstrip()
+    return text
+
+
+def normal_text(text: str) -> str:
+    """Text compared for reconciliation: whitespace runs as one space, no ends."""
+    return " ".join((text or "").split())
+
+
 class Connector(Protocol):
     """One network. Every method is synchronous, side-effect free locally, and never raises for
     a network answer: failures come back as an Outcome (programming errors still raise)."""

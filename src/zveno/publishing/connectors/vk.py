@@ -16,7 +16,6 @@ import re
 import time
 import zoneinfo
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 
 import httpx
 from django.utils.translation import gettext as _
@@ -24,12 +23,14 @@ from django.utils.translation import gettext_lazy
 
 from zveno.publishing.clients.vk import VkClient, VkError, VkHttpError
 from zveno.publishing.connectors.base import (
+    Collected,
     MediaFile,
     Outcome,
     OutcomeKind,
     Post,
     Problem,
     Target,
+    marked_text,
     transport_outcome,
 )
 
@@ -50,16 +51,6 @@ MOSCOW = zoneinfo.ZoneInfo("Europe/Moscow")
 URL = re.compile(r"https?://\S+|(?<!\S)vk\.(?:com|ru)/\S+", re.IGNORECASE)
 
 
-@dataclass
-class Collected:
-    """What one metrics pass gathered and what stood in its way (for the channel's freshness)."""
-
-    metrics: dict = field(default_factory=dict)  # per external id (posts) or per figure (a day)
-    requests: int = 0
-    waits: float = 0.0  # seconds slept on error 6
-    problem: Outcome | None = None  # e.g. AUTH_LOST, or REJECTED when the stats scope is missing
-
-
 def group_id(handle: str) -> int | None:
     """The community's positive id from "-123", "123", "club123", "public123" or a vk.com URL."""
     text = (handle or "").strip().rstrip("/")
@@ -70,11 +61,7 @@ def group_id(handle: str) -> int | None:
 
 def message_of(post: Post) -> str:
     """The text as it goes on the wall: an ad gets its marker and erid if the text lacks them."""
-    text = post.text or ""
-    if post.is_ad and post.erid and post.erid not in text:
-        # The law's marker is Russian whatever the interface language.
-        text = f"{text.rstrip()}\n\nРеклама. erid: {post.erid}".lstrip()
-    return text
+    return marked_text(post)
 
 
 def post_url(owner_id: int, post_id: int) -> str:
