@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+from tests.fakes.telegram import ADMIN_RIGHTS, FakeTelegram
 from tests.fakes.vk import FakeVk
 
 VK_GROUP = 123
 VK_TOKEN = "vk-user-token"
+TG_TOKEN = "123456789:AAHfake-bot-token-for-tests"
+TG_CHANNEL = -1001234567890
+TG_CHANNEL_NAME = "alpha_channel"
 
 
 @pytest.fixture
@@ -22,3 +26,24 @@ def fake_vk():
         yield fake
     finally:
         fake.stop()
+
+
+@pytest.fixture
+def fake_telegram():
+    """A running Bot API with the bot `TG_TOKEN` (@zveno_bot) administering the public channel
+    @alpha_channel (`TG_CHANNEL`, 500 members) with the rights to post, edit and delete."""
+    fake = FakeTelegram()
+    fake.add_bot(TG_TOKEN, "zveno_bot", "Звено")
+    fake.add_channel(TG_CHANNEL, "Альфа ТГ", TG_CHANNEL_NAME, members=500,
+                     admins={TG_TOKEN: ADMIN_RIGHTS})  # fmt: skip
+    fake.start()
+    try:
+        yield fake
+    finally:
+        fake.stop()
+
+
+@pytest.fixture
+def telegram_target(fake_telegram):
+    """The connector's Target for @alpha_channel on the fake."""
+    return fake_telegram.target(f"@{TG_CHANNEL_NAME}", TG_TOKEN)

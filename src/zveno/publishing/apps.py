@@ -10,6 +10,7 @@ class PublishingConfig(AppConfig):
     verbose_name = _("Publishing")
 
     def ready(self) -> None:
-        from zveno.publishing.connectors import base, vk
+        from zveno.publishing.connectors import base, telegram, vk
 
+        base.register(telegram.TelegramConnector())
         base.register(vk.VkConnector())
