@@ -18,9 +18,12 @@ class CoreConfig(AppConfig):
         compiled = [mo for path in settings.LOCALE_PATHS for mo in compile_catalogues(path)]
         if compiled:
             # A catalogue read while the apps were loading predates the new .mo: read again.
+            import gettext
+
             from asgiref.local import Local
             from django.utils.translation import trans_real
 
+            gettext._translations.clear()  # Python's own cache of .mo files by path
             trans_real._translations = {}
             trans_real._default = None
             trans_real._active = Local()
