@@ -370,6 +370,7 @@ def test_a_channel_day_has_the_followers_the_bot_api_gives(fake_telegram, telegr
 
 def test_post_figures_are_not_in_the_bot_api(telegram_target):
     assert tg.fetch_post_metrics(telegram_target, ["1", "2"]) == {}
+    assert tg.collect_post_metrics(telegram_target, ["1"]).requests == 0
 
 
 def test_reactions_and_hand_made_posts_arrive_as_updates(fake_telegram, telegram_target):

@@ -373,7 +373,7 @@ def test_posts_made_by_hand_on_the_wall_are_listed_since_a_moment(fake_vk):
     fake_vk.add_post(VK_GROUP, "Вчерашний", date=fake_vk.now() - 86400)
     fake_vk.advance(60)
     hand = fake_vk.add_post(VK_GROUP, "Руками в ВК")
-    posts = vk.wall_posts(fake_vk.target(), since)
+    posts = vk.recent_posts(fake_vk.target(), since)
     assert [(p["external_id"], p["text"]) for p in posts] == [
         (f"-{VK_GROUP}_{hand['id']}", "Руками в ВК")
     ]

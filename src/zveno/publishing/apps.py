@@ -11,6 +11,8 @@ class PublishingConfig(AppConfig):
 
     def ready(self) -> None:
         from zveno.publishing.connectors import base, telegram, vk
+        from zveno.publishing.connectors.max import MaxConnector
 
+        base.register(MaxConnector())
         base.register(telegram.TelegramConnector())
         base.register(vk.VkConnector())

@@ -260,6 +260,9 @@ class TelegramConnector:
         (`reaction_count`). Nothing to ask for here."""
         return {}
 
+    def collect_post_metrics(self, target: Target, external_ids: Sequence[str]) -> Collected:
+        return Collected()  # no request: see fetch_post_metrics
+
     def fetch_channel_day(self, target: Target, day: dt.date) -> dict:
         return self.collect_channel_day(target, day).metrics
 

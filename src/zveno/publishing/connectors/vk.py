@@ -306,6 +306,10 @@ class VkConnector:
         found.metrics = figures
         return found
 
+    def recent_posts(self, target: Target, since: dt.datetime, limit: int = 500) -> list[dict]:
+        """The same as `wall_posts`, under the name every connector that can read back uses."""
+        return self.wall_posts(target, since, limit)
+
     def wall_posts(self, target: Target, since: dt.datetime, limit: int = 500) -> list[dict]:
         """The wall's posts made since `since`, newest first (pinned ones included once): for
         picking up posts made by hand. Each: external_id, url, date (aware), text. Unlike the
