@@ -9,9 +9,9 @@ from decimal import Decimal
 
 import pytest
 
-from zveno.analytics import goal_services
 from zveno.analytics import goals as g
 from zveno.analytics.models import BusinessDay, ChannelDay, Goal, GoalEvent, Post
+from zveno.analytics.services import goals as goal_services
 from zveno.notifications.models import Notification
 
 D = dt.date

@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 
 from tests.analytics.test_report_data import END, START, fill
-from zveno.analytics import report_services
 from zveno.analytics.models import ReportDelivery, ReportLink, ReportSchedule
+from zveno.analytics.services import reports as report_services
 
 pytestmark = pytest.mark.django_db
 

@@ -10,9 +10,9 @@ class AnalyticsConfig(AppConfig):
 
     def ready(self) -> None:
         # A chosen playbook drafts the project's goals from its KPI templates.
-        from zveno.analytics import services
+        from zveno.analytics.services import goals
         from zveno.playbooks.services import PLAYBOOK_CHOSEN
 
-        PLAYBOOK_CHOSEN.register(services.playbook_chosen)
+        PLAYBOOK_CHOSEN.register(goals.playbook_chosen)
 
     verbose_name = _("Analytics")

@@ -4,7 +4,7 @@
 funnel, top posts, content mix, team and expert involvement, health findings) into plain data,
 with every label already translated into the report's language; ``to_pdf`` and ``to_xlsx``
 render that data. The web page, the client link, the API, the CLI and the scheduled e-mails
-all go through ``build``. Schedules and client links are in ``report_services``.
+all go through ``build``. Schedules and client links are in ``services.reports``.
 """
 
 from __future__ import annotations

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from zveno.analytics import goals, imports, report_services
+from zveno.analytics import goals, imports
+from zveno.analytics.services import reports as report_services
 
 
 @shared_task

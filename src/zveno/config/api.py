@@ -16,21 +16,13 @@ from ninja.security import HttpBearer
 
 from zveno.accounts.api import router as accounts_router
 from zveno.accounts.services import user_for_token
-from zveno.analytics.api_goals import router as goals_router
-from zveno.analytics.api_imports import router as imports_router
-from zveno.analytics.api_reports import router as reports_router
-from zveno.analytics.api_summary import router as summary_router
+from zveno.analytics.api import router as analytics_router
 from zveno.content.api import router as content_router
-from zveno.content.api_comments import router as comments_router
-from zveno.content.api_feeds import router as feeds_router
-from zveno.content.api_requests import router as requests_router
-from zveno.content.api_sheets import router as sheets_router
 from zveno.core import throttle
 from zveno.core.middleware import request_language
 from zveno.playbooks.api import router as playbooks_router
 from zveno.publishing.api import router as channels_router
 from zveno.team.api import router as team_router
-from zveno.team.api_health import router as health_router
 from zveno.workspaces.api import router as workspaces_router
 
 
@@ -124,14 +116,6 @@ api.add_router("", accounts_router)
 api.add_router("", workspaces_router)
 api.add_router("", playbooks_router)
 api.add_router("", team_router)
-api.add_router("", health_router)
 api.add_router("", content_router)
-api.add_router("", requests_router)
-api.add_router("", sheets_router)
-api.add_router("", feeds_router)
-api.add_router("", summary_router)
-api.add_router("", imports_router)
-api.add_router("", goals_router)
-api.add_router("", reports_router)
+api.add_router("", analytics_router)
 api.add_router("", channels_router)
-api.add_router("", comments_router)

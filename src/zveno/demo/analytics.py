@@ -28,8 +28,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from zveno.analytics import goal_services
 from zveno.analytics.models import BusinessDay, ChannelDay, Post, PostSnapshot, Source
+from zveno.analytics.services import goals as goal_services
 from zveno.content.models import Publication
 
 SOCIAL = ("telegram", "instagram", "vk", "youtube", "dzen")

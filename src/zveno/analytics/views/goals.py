@@ -12,9 +12,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from zveno.analytics import goal_services
 from zveno.analytics import goals as goal_metrics
 from zveno.analytics.models import BaselineMode, GoalKind, GoalStatus
+from zveno.analytics.services import goals as goal_services
 from zveno.core.forms import DateInput, apply_errors
 from zveno.workspaces import access
 from zveno.workspaces.roles import Capability

@@ -14,8 +14,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from zveno.analytics import report_services, reports
+from zveno.analytics import reports
 from zveno.analytics.models import Frequency
+from zveno.analytics.services import reports as report_services
 from zveno.core import throttle
 from zveno.core.pdf import PdfUnavailable
 from zveno.core.timezones import today_in

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from zveno.content import plan, sheets
-from zveno.content.api_sheets import XLSX
+from zveno.content.api.sheets import XLSX
 from zveno.core.forms import DateInput, apply_errors
 from zveno.core.timezones import today_in
 from zveno.workspaces import access

@@ -12,7 +12,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.http import Http404
 
-from zveno.analytics import report_services, reports
+from zveno.analytics import reports
+from zveno.analytics.services import reports as report_services
 from zveno.workspaces import access
 
 

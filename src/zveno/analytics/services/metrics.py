@@ -1,4 +1,4 @@
-"""Analytics writes: goal drafts from a playbook, post snapshots, channel and business days."""
+"""Metric writes: posts and their snapshots, channel days and business days."""
 
 from __future__ import annotations
 
@@ -18,8 +18,6 @@ from zveno.analytics.models import (
     POST_COUNTERS,
     BusinessDay,
     ChannelDay,
-    Goal,
-    GoalStatus,
     Post,
     PostSnapshot,
     Source,
@@ -28,30 +26,6 @@ from zveno.publishing.models import Channel
 from zveno.workspaces import access
 from zveno.workspaces.models import Project
 from zveno.workspaces.roles import Capability
-
-
-def playbook_chosen(project: Project, playbook, language: str, actor) -> None:
-    """``playbooks.PLAYBOOK_CHOSEN``: the playbook's KPI templates become draft goals."""
-    draft_goals_from_playbook(project, playbook, language)
-
-
-def draft_goals_from_playbook(project: Project, playbook, language: str = "ru") -> list[Goal]:
-    """Draft goals from the KPI templates; drafts of an earlier playbook are replaced."""
-    project.goals.filter(status=GoalStatus.DRAFT, source__startswith="playbook:").delete()
-    return Goal.objects.bulk_create(
-        Goal(
-            project=project,
-            name=kpi.name.get(language),
-            metric=kpi.metric,
-            kind=kpi.kind,
-            target=Decimal(str(kpi.value)),
-            window_days=kpi.window_days,
-            status=GoalStatus.DRAFT,
-            source=f"playbook:{playbook.key}",
-        )
-        for kpi in playbook.kpis
-    )
-
 
 # --- metric writes ------------------------------------------------------------------------------
 #

@@ -11,7 +11,6 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from zveno.analytics import goals as goal_metrics
-from zveno.analytics import services as analytics_services
 from zveno.analytics.models import BaselineMode, Goal, GoalEvent, GoalKind, GoalState, GoalStatus
 from zveno.core.timezones import today_in
 from zveno.workspaces import access
@@ -165,7 +164,30 @@ def draft_from_playbook(actor, project: Project) -> list[Goal]:
     if chosen is None:
         raise ValidationError({"playbook": _("Choose a playbook for the project first.")})
     language = getattr(actor, "language", "ru") or "ru"
-    return analytics_services.draft_goals_from_playbook(project, chosen.playbook, language)
+    return draft_goals_from_playbook(project, chosen.playbook, language)
+
+
+def playbook_chosen(project: Project, playbook, language: str, actor) -> None:
+    """``playbooks.PLAYBOOK_CHOSEN``: the playbook's KPI templates become draft goals."""
+    draft_goals_from_playbook(project, playbook, language)
+
+
+def draft_goals_from_playbook(project: Project, playbook, language: str = "ru") -> list[Goal]:
+    """Draft goals from the KPI templates; drafts of an earlier playbook are replaced."""
+    project.goals.filter(status=GoalStatus.DRAFT, source__startswith="playbook:").delete()
+    return Goal.objects.bulk_create(
+        Goal(
+            project=project,
+            name=kpi.name.get(language),
+            metric=kpi.metric,
+            kind=kpi.kind,
+            target=Decimal(str(kpi.value)),
+            window_days=kpi.window_days,
+            status=GoalStatus.DRAFT,
+            source=f"playbook:{playbook.key}",
+        )
+        for kpi in playbook.kpis
+    )
 
 
 def _evaluate_later(goal: Goal) -> None:

@@ -16,7 +16,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
-from zveno.analytics import report_services, reports
+from zveno.analytics import reports
+from zveno.analytics.services import reports as report_services
 from zveno.workspaces import access
 from zveno.workspaces.roles import Capability
 

@@ -7,9 +7,9 @@ import datetime as dt
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 
-from zveno.analytics import goal_services
 from zveno.analytics import goals as goal_metrics
 from zveno.analytics.models import BaselineMode, GoalKind, GoalStatus
+from zveno.analytics.services import goals as goal_services
 from zveno.workspaces import access
 from zveno.workspaces.roles import Capability
 
