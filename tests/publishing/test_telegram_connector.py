@@ -397,3 +397,14 @@ def _ru(make):
 
     with translation.override("ru"):
         return make()
+
+
+def test_the_bot_token_never_reaches_the_log(fake_telegram, telegram_target, caplog):
+    """The token is part of every Bot API URL; the HTTP client's request log stays off."""
+    import logging
+
+    with caplog.at_level(logging.INFO):
+        assert tg.publish(telegram_target, Post("Пост")).ok
+        fake_telegram.fail(502)
+        tg.publish(telegram_target, Post("Пост"))
+    assert TG_TOKEN not in caplog.text
