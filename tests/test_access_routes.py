@@ -246,6 +246,14 @@ API_BODIES = {
         "text": "Исправлено",
     },
     ("POST", "/api/v1/projects"): {"name": "Проект из API", "workspace": "ws-a"},
+    ("POST", "/api/v1/workspaces/{ws}/webhooks"): {
+        "url": "http://192.0.2.1/hook",
+        "events": ["goal.reached"],
+    },
+    ("PATCH", "/api/v1/workspaces/{ws}/webhooks/{endpoint_id}"): {
+        "url": "http://192.0.2.1/hook",
+        "events": ["goal.reached"],
+    },
     ("PATCH", "/api/v1/projects/{slug}"): {"status": "paused"},
     ("POST", "/api/v1/projects/{slug}/members"): {"email": "x@example.test", "roles": ["sales"]},
     ("PATCH", "/api/v1/projects/{slug}/members/{member_id}"): {"capacity_hours": 33},
@@ -297,6 +305,7 @@ MODELS = [
         "team",
         "analytics",
         "content",
+        "webhooks",
     )
     for model in apps.get_app_config(label).get_models()
 ]
@@ -343,7 +352,7 @@ def scope_of(kwargs_or_path) -> str:
     text = " ".join(kwargs_or_path) if isinstance(kwargs_or_path, list) else kwargs_or_path
     if "slug" in text:
         return "project"
-    if "ws" in text.split():
+    if "ws" in text.split() or "{ws}" in text:
         return "workspace"
     return "account"
 

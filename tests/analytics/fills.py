@@ -77,6 +77,22 @@ def _comment(world, name):
     return collab.add_comment(world.users["smm"], content_item(world), "Проверка").pk
 
 
+def _webhook(world):
+    from zveno.core import crypto
+    from zveno.webhooks.models import Delivery, Endpoint
+
+    endpoint = Endpoint.objects.filter(workspace=world.workspace_a).first()
+    if endpoint is None:  # a documentation address: the guard refuses it before any connection
+        endpoint = Endpoint.objects.create(
+            workspace=world.workspace_a, url="http://192.0.2.1/hook", events=["goal.reached"],
+            secret=crypto.encrypt({"secret": "whsec_test"}), secret_hint="whsec_test",
+        )  # fmt: skip
+        Delivery.objects.create(
+            endpoint=endpoint, event="goal.reached", payload={}, not_before=timezone.now()
+        )
+    return endpoint
+
+
 FILLS = {
     "import_id": _import,
     "goal_id": _goal,
@@ -87,6 +103,9 @@ FILLS = {
     "notification_id": _notification,
     "comment_id": _comment,
     "messenger": lambda world, name: "telegram",
+    "ws": lambda world, name: world.workspace_a.slug,
+    "endpoint_id": lambda world, name: _webhook(world).pk,
+    "delivery_id": lambda world, name: _webhook(world).deliveries.first().pk,
     "chart": lambda world, name: "funnel",
     "preset": lambda world, name: "zveno_posts",
 }

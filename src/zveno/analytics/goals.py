@@ -48,6 +48,7 @@ from zveno.analytics.models import (
 )
 from zveno.core.timezones import today_in
 from zveno.notifications.services import notify
+from zveno.webhooks.services import emit
 from zveno.workspaces.models import Project
 
 SUM, LAST, MAX, RATE = "sum", "last", "max", "rate"
@@ -449,6 +450,17 @@ def _announce(goal: Goal, ev: Evaluation, verb: str) -> None:
         text = str(_("Goal reached: %(goal)s")) % {"goal": goal.name}
     notify(recipients(project), project=project, verb="goal_reached", key=f"goal:{goal.pk}",
            text=text, url=url)  # fmt: skip
+    emit(project.workspace, "goal.reached", {
+        "project": {"slug": project.slug, "name": project.name},
+        "goal": {"id": goal.pk, "name": goal.name, "metric": goal.metric,
+                 "baseline": _number(ev.baseline), "current": _number(ev.current),
+                 "target": _number(ev.target_value)},
+        "url": settings.BASE_URL + url,
+    })  # fmt: skip
+
+
+def _number(value) -> float | None:
+    return None if value is None else float(value)
 
 
 def evaluate_project(project, today: dt.date | None = None) -> list[tuple[Goal, Evaluation]]:

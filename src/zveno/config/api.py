@@ -23,6 +23,7 @@ from zveno.core.middleware import request_language
 from zveno.playbooks.api import router as playbooks_router
 from zveno.publishing.api import router as channels_router
 from zveno.team.api import router as team_router
+from zveno.webhooks.api import router as webhooks_router
 from zveno.workspaces.api import router as workspaces_router
 
 
@@ -119,3 +120,4 @@ api.add_router("", team_router)
 api.add_router("", content_router)
 api.add_router("", analytics_router)
 api.add_router("", channels_router)
+api.add_router("", webhooks_router)

@@ -22,6 +22,7 @@ APPS: tuple[str, ...] = (
     "workspaces",  # workspaces, projects, memberships, roles; the access chokepoint
     "accounts",  # users, tokens, invitations into workspaces and projects
     "notifications",  # the inbox and every way a person is told; a leaf any app above may call
+    "webhooks",  # outbound webhooks of a workspace: signed deliveries, retries, log; emit()
     "publishing",  # channels, formats, delivery of publications (connectors, the scheduler)
     "playbooks",  # niche playbooks and the one a project follows
     "team",  # matrix, agreements, stages and tasks, workload, health rules

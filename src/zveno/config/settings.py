@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "zveno.workspaces",
     "zveno.accounts",
     "zveno.notifications",
+    "zveno.webhooks",
     "zveno.publishing",
     "zveno.playbooks",
     "zveno.team",
@@ -211,6 +212,10 @@ if TESTING:
 ZVENO_ENFORCE_ACCESS_AUDIT = env_bool("ZVENO_ENFORCE_ACCESS_AUDIT", DEBUG or TESTING)
 
 INVITATION_DAYS = env_int("ZVENO_INVITATION_DAYS", 7)
+
+# Outbound webhooks refuse private and loopback addresses (SSRF) unless the automation runs on
+# the installation's own network.
+ZVENO_WEBHOOKS_ALLOW_PRIVATE = env_bool("ZVENO_WEBHOOKS_ALLOW_PRIVATE", False)
 
 # Channel credentials are encrypted at rest (core/crypto.py): Fernet keys, newest first, separated
 # by commas; unset, one key is derived from SECRET_KEY.

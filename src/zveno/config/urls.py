@@ -13,5 +13,6 @@ urlpatterns = [
     path("", include("zveno.publishing.urls")),
     path("", include("zveno.analytics.urls")),
     path("", include("zveno.notifications.urls")),
+    path("", include("zveno.webhooks.urls")),
     path("api/v1/", api.urls),
 ]

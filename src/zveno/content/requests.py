@@ -18,7 +18,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zveno.content import links
+from zveno.content import links, outbound
 from zveno.content.models import (
     Activity,
     AnswerFile,
@@ -103,6 +103,7 @@ def _answer(expert_request: ExpertRequest, by, text: str, files, via_link: bool)
             data={"request": locked.pk, "via_link": via_link},
         )  # fmt: skip
     expert_request.status, expert_request.answered_at = locked.status, locked.answered_at
+    outbound.answered(locked, answer)
     return answer
 
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from zveno.content import deadlines
+from zveno.content import deadlines, outbound
 from zveno.content.models import (
     REDO_STEPS,
     Activity,
@@ -223,7 +223,9 @@ def _plan_steps(item: ContentItem) -> None:
 
 
 def _log(item: ContentItem, actor, verb: str, **data) -> Activity:
-    return Activity.objects.create(item=item, actor=actor, verb=verb, data=data)
+    found = Activity.objects.create(item=item, actor=actor, verb=verb, data=data)
+    outbound.activity(item, actor, verb, data)
+    return found
 
 
 def _as_utc(value: dt.datetime | None, tz_name: str) -> dt.datetime | None:

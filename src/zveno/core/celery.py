@@ -45,6 +45,7 @@ def _configure() -> None:
                 "task": "zveno.notifications.tasks.send_due",
                 "schedule": 60.0,
             },
+            "send-due-webhooks": {"task": "zveno.webhooks.tasks.send_due", "schedule": 60.0},
             "send-notification-digests": {
                 "task": "zveno.notifications.tasks.send_digests",
                 "schedule": 300.0,

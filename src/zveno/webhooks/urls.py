@@ -1,0 +1,5 @@
+from zveno.webhooks import views
+
+app_name = "webhooks"
+
+urlpatterns = [*views.urls]
