@@ -1,0 +1,331 @@
+"""The import job: storing the file as an ``Import``, running it at once or queueing it,
+claiming it (queued → running with a conditional UPDATE), the passes over the file with their
+progress, the outcome on the record, and the sweep of what a dead worker left."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from collections.abc import Callable
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import File
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from zveno.analytics import presets
+from zveno.analytics.imports.parsing import Options, Record, check_options, parser_for
+from zveno.analytics.imports.reading import EXTENSIONS, count_rows, open_rows
+from zveno.analytics.imports.writing import BATCH, Counts, write
+from zveno.analytics.models import Import, ImportStatus
+from zveno.core.jobs import enqueue
+from zveno.core.rows import Problem
+
+logger = logging.getLogger(__name__)
+
+INLINE_ROWS = 5000  # files up to this many rows run during the upload
+PROGRESS_EVERY = 1000  # rows between progress updates
+MAX_ERRORS = 500  # row errors kept on the record (the message says how many there were)
+STUCK_RUNNING = dt.timedelta(minutes=30)
+STUCK_QUEUED = dt.timedelta(minutes=10)
+
+Progress = Callable[[str, int, int], None]  # (phase, rows done, rows in all); the phase is
+# "check" then "write", or "rows" for the one pass on PostgreSQL
+
+
+class ImportFailed(Exception):
+    """Raised inside the write transaction to roll it back."""
+
+
+def _options_of(batch: Import) -> Options:
+    stored = batch.mapping or {}
+    channel = None
+    if stored.get("channel"):
+        channel = batch.project.channels.filter(pk=stored["channel"]).first()
+    return Options(presets.get(batch.preset), batch.year, channel, stored.get("columns") or {})
+
+
+def _sha256(upload) -> str:
+    digest = hashlib.sha256()
+    upload.seek(0)
+    for chunk in iter(lambda: upload.read(1 << 20), b""):
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()
+
+
+def create_import(
+    actor,
+    project,
+    upload,
+    *,
+    preset: str,
+    year=None,
+    channel=None,
+    mapping=None,
+    run_now: bool | None = None,
+    dispatch: bool = True,
+) -> Import:
+    """Checks the request and stores the file as an import. ``run_now`` None runs small files
+    (up to ``INLINE_ROWS`` rows) at once and queues larger ones (dispatching the Celery task on
+    commit unless ``dispatch`` is false — the CLI runs the job itself)."""
+    options = check_options(project, preset, year, channel, mapping)
+    name = (getattr(upload, "name", "") or "upload.csv").rsplit("/", 1)[-1]
+    size = getattr(upload, "size", None)
+    if not size:
+        raise ValidationError({"file": [_("The file is empty.")]})
+    if not name.lower().endswith(EXTENSIONS):
+        raise ValidationError({"file": [_("Upload a CSV or XLSX file.")]})
+    total = count_rows(upload, name)
+    if total == 0:
+        raise ValidationError({"file": [_("The file has no rows below the header.")]})
+    stored = {"columns": options.mapping} if options.mapping else {}
+    if options.channel is not None:
+        stored["channel"] = options.channel.pk
+    batch = Import(
+        project=project,
+        preset=options.preset.key,
+        mapping=stored,
+        year=options.year,
+        filename=name[:255],
+        sha256=_sha256(upload),
+        total_rows=total,
+        created_by=actor,
+    )
+    upload.seek(0)
+    batch.file.save(name, File(upload, name=name), save=False)
+    batch.save()
+    if run_now is None:
+        run_now = total <= INLINE_ROWS
+    if run_now:
+        run(batch.pk)
+        batch.refresh_from_db()
+    elif dispatch:
+        transaction.on_commit(lambda: enqueue("zveno.analytics.tasks.run_import", batch.pk))
+    return batch
+
+
+def _progress(batch_id: int, done: int) -> None:
+    Import.objects.filter(pk=batch_id).update(processed_rows=done)
+
+
+def run(import_id: int, progress: Progress | None = None) -> Import | None:
+    """Runs a queued import; returns it, or None when another worker has claimed it."""
+    claimed = Import.objects.filter(pk=import_id, status=ImportStatus.QUEUED).update(
+        status=ImportStatus.RUNNING, started_at=timezone.now(), processed_rows=0
+    )
+    if not claimed:
+        return None
+    batch = Import.objects.select_related("project").get(pk=import_id)
+    try:
+        _execute(batch, progress)
+    except ValidationError as exc:  # the file as a whole: say why in words
+        Import.objects.filter(pk=import_id).update(
+            status=ImportStatus.FAILED,
+            message=" ".join(exc.messages)[:2000],
+            finished_at=timezone.now(),
+        )
+    except Exception as exc:  # the job must end, whatever broke
+        logger.exception("import %s failed", import_id)
+        Import.objects.filter(pk=import_id).update(
+            status=ImportStatus.FAILED,
+            message=str(exc)[:2000] or exc.__class__.__name__,
+            finished_at=timezone.now(),
+        )
+    batch.refresh_from_db()
+    return batch
+
+
+def _fail(batch: Import, errors: list[Problem], count: int, processed: int) -> None:
+    message = _("%(count)s problems found; nothing was imported.") % {"count": count}
+    Import.objects.filter(pk=batch.pk).update(
+        status=ImportStatus.FAILED,
+        errors=[p.as_dict() for p in errors[:MAX_ERRORS]],
+        message=message,
+        processed_rows=processed,
+        created=0,
+        updated=0,
+        unchanged=0,
+        finished_at=timezone.now(),
+    )
+
+
+def _done(batch: Import, done: int, counts: Counts) -> None:
+    Import.objects.filter(pk=batch.pk).update(
+        status=ImportStatus.DONE,
+        total_rows=done,
+        processed_rows=done,
+        created=counts.created,
+        updated=counts.updated,
+        unchanged=counts.unchanged,
+        errors=[],
+        message="",
+        period_start=batch.period_start,
+        period_end=batch.period_end,
+        finished_at=timezone.now(),
+    )
+
+
+def _execute(batch: Import, progress: Progress | None) -> None:
+    options = _options_of(batch)
+    project = batch.project
+    total = batch.total_rows
+    if connection.vendor == "postgresql":
+        _one_pass(batch, options, progress)
+        return
+
+    # Pass 1: check every row; progress is visible to others as it goes.
+    errors: list[Problem] = []
+    error_count = 0
+    done = 0
+    check = parser_for(project, options)
+    with batch.file.open("rb") as binary, open_rows(binary, batch.filename) as rows:
+        for number, values in rows:
+            if number == 1:
+                header_errors = check.read_header(values)
+                if header_errors:
+                    _fail(batch, header_errors, len(header_errors), 0)
+                    return
+                continue
+            _record, problems = check.parse(number, values)
+            if problems:
+                error_count += len(problems)
+                if len(errors) < MAX_ERRORS:
+                    errors.extend(problems)
+            done += 1
+            if done % PROGRESS_EVERY == 0:
+                _progress(batch.pk, done)
+                if progress:
+                    progress("check", done, total)
+    if progress:
+        progress("check", done, total)
+    if error_count:
+        _fail(batch, errors, error_count, done)
+        return
+    _progress(batch.pk, done)
+
+    # Pass 2: write every row in one transaction.
+    counts = Counts()
+    written = 0
+    target = options.preset.target
+    with (
+        transaction.atomic(),
+        batch.file.open("rb") as binary,
+        open_rows(binary, batch.filename) as rows,
+    ):
+        writer = parser_for(project, options)
+        pending: list[Record] = []
+        for number, values in rows:
+            if number == 1:
+                if writer.read_header(values):
+                    raise ImportFailed(_("The header changed while importing."))
+                continue
+            record, problems = writer.parse(number, values)
+            if problems:
+                raise ImportFailed(problems[0].message)
+            pending.append(record)
+            if len(pending) >= BATCH:
+                counts.add(write(project, batch, target, pending))
+                written += len(pending)
+                pending = []
+                if progress:
+                    progress("write", written, total)
+        if pending:
+            counts.add(write(project, batch, target, pending))
+            written += len(pending)
+        _done(batch, done, counts)
+    if progress:
+        progress("write", written, total)
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _one_pass(batch: Import, options: Options, progress: Progress | None) -> None:
+    """PostgreSQL: check and write in one pass inside one transaction, rolled back when any row
+    has a problem (the remaining rows are still checked, to report them all). Progress goes
+    through a second connection, outside the data transaction, so others see it move."""
+    table = connection.ops.quote_name(Import._meta.db_table)
+    side = connections.create_connection(DEFAULT_DB_ALIAS)
+    with side.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {table} WHERE id = %s", [batch.pk])
+        # Inside an outer transaction (tests) the record is invisible to the side connection.
+        visible = cursor.fetchone() is not None
+    if not visible:
+        side.close()
+        side = None
+
+    def report(done: int) -> None:
+        if side is not None:
+            with side.cursor() as cursor:
+                sql = f"UPDATE {table} SET processed_rows = %s WHERE id = %s"
+                cursor.execute(sql, [done, batch.pk])
+
+    total = batch.total_rows
+    target = options.preset.target
+    errors: list[Problem] = []
+    error_count = done = 0
+    counts = Counts()
+    try:
+        with (
+            transaction.atomic(),
+            batch.file.open("rb") as binary,
+            open_rows(binary, batch.filename) as rows,
+        ):
+            reader = parser_for(batch.project, options)
+            pending: list[Record] = []
+            for number, values in rows:
+                if number == 1:
+                    errors = reader.read_header(values)
+                    error_count = len(errors)
+                    if errors:
+                        raise _Rollback
+                    continue
+                record, problems = reader.parse(number, values)
+                done += 1
+                if problems:
+                    error_count += len(problems)
+                    if len(errors) < MAX_ERRORS:
+                        errors.extend(problems)
+                    pending = []
+                elif not error_count:
+                    pending.append(record)
+                    if len(pending) >= BATCH:
+                        counts.add(write(batch.project, batch, target, pending))
+                        pending = []
+                if done % PROGRESS_EVERY == 0:
+                    report(done)
+                    if progress:
+                        progress("rows", done, total)
+            if error_count:
+                raise _Rollback
+            if pending:
+                counts.add(write(batch.project, batch, target, pending))
+            if progress:
+                progress("rows", done, total)
+            _done(batch, done, counts)
+    except _Rollback:
+        _fail(batch, errors, error_count, done)
+    finally:
+        if side is not None:
+            side.close()
+
+
+def sweep() -> int:
+    """Requeues imports a dead worker left behind (running > 30 min, queued > 10 min) and sends
+    them to the queue again; returns how many were sent."""
+    now = timezone.now()
+    Import.objects.filter(status=ImportStatus.RUNNING, started_at__lt=now - STUCK_RUNNING).update(
+        status=ImportStatus.QUEUED
+    )
+    stale = list(
+        Import.objects.filter(status=ImportStatus.QUEUED)
+        .filter(created_at__lt=now - STUCK_QUEUED)
+        .values_list("pk", flat=True)
+    )
+    for pk in stale:
+        enqueue("zveno.analytics.tasks.run_import", pk)
+    return len(stale)
