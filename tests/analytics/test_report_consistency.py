@@ -15,7 +15,7 @@ from django.core.management import call_command
 from openpyxl import load_workbook
 
 from tests.analytics.test_report_data import END, START, at, fill
-from zveno.analytics import reports, selectors
+from zveno.analytics import presentation, reports, selectors
 from zveno.analytics.models import Post
 from zveno.analytics.services import upsert_channel_day
 from zveno.analytics.views.reports import _query
@@ -39,7 +39,7 @@ def data(world):
 
 def test_key_metrics_are_the_overview_pages_figures(world, data):
     report = reports.build(world.alpha, START, END, "ru")
-    cards = selectors.key_metrics(world.alpha, selectors.Period(START, END, "custom"))
+    cards = presentation.key_metrics(world.alpha, selectors.Period(START, END, "custom"))
     shown = {c["key"]: c["value"] for c in cards}
     for figure in report.metrics:
         if figure.key in shown:

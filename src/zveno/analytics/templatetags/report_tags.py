@@ -1,10 +1,10 @@
-"""Numbers in reports, printed exactly as the analytics pages print them (``selectors.fmt``)."""
+"""Numbers in reports, printed exactly as the analytics pages print them (``presentation.fmt``)."""
 
 from __future__ import annotations
 
 from django import template
 
-from zveno.analytics.selectors import fmt
+from zveno.analytics.presentation import fmt
 
 register = template.Library()
 

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from django.shortcuts import render
 from django.urls import path, reverse
 
-from zveno.analytics import goals, selectors
+from zveno.analytics import goals, presentation, selectors
 from zveno.workspaces import access
 from zveno.workspaces.roles import Capability
 
@@ -50,12 +50,12 @@ def overview(request, slug):
     period = ctx["period"]
     ctx["goals"] = goals.for_project(project)
     if ctx["has_data"]:
-        ctx["cards"] = selectors.key_metrics(project, period)
+        ctx["cards"] = presentation.key_metrics(project, period)
         ctx["charts"] = with_csv(
             project,
             period,
-            selectors.daily_chart(project, period),
-            selectors.funnel_chart(project, period),
+            presentation.daily_chart(project, period),
+            presentation.funnel_chart(project, period),
         )
     return render(request, "analytics/overview.html", ctx)
 

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import path
 from django.utils.translation import gettext as _
 
+from zveno.analytics import presentation as shown
 from zveno.analytics import selectors as sel
 from zveno.analytics.views.overview import page_context, with_csv
 from zveno.core import exports
@@ -19,27 +20,27 @@ from zveno.workspaces.roles import Capability
 def _content_charts(project, period, params) -> tuple[dict, int, int]:
     """Builders of the content page's charts over one read of the period's posts."""
     average = sel.parse_average(params.get("avg"))
-    heat = params.get("heat") if params.get("heat") in sel.HEAT_METRICS else "err"
+    heat = params.get("heat") if params.get("heat") in shown.HEAT_METRICS else "err"
     rows = sel.post_rows(project, period)
     min_reach = sel.min_reach_for(rows, params.get("min_reach"))
     top_err, bottom_err = sel.top_bottom(rows, "err", min_reach)
     top_reach, bottom_reach = sel.top_bottom(rows, "reach", 0)
     return (
         {
-            "rubric": lambda: sel.breakdown_chart(project, period, "rubric", average),
-            "format": lambda: sel.breakdown_chart(project, period, "format", average),
-            "media_type": lambda: sel.breakdown_chart(project, period, "media_type", average),
-            "network": lambda: sel.breakdown_chart(project, period, "network", average),
-            "heatmap": lambda: sel.heat_chart(rows, heat),
-            "top_err": lambda: sel.posts_chart("top_err", _("Top 10 by ERR"), top_err, min_reach),
-            "bottom_err": lambda: sel.posts_chart(
+            "rubric": lambda: shown.breakdown_chart(project, period, "rubric", average),
+            "format": lambda: shown.breakdown_chart(project, period, "format", average),
+            "media_type": lambda: shown.breakdown_chart(project, period, "media_type", average),
+            "network": lambda: shown.breakdown_chart(project, period, "network", average),
+            "heatmap": lambda: shown.heat_chart(rows, heat),
+            "top_err": lambda: shown.posts_chart("top_err", _("Top 10 by ERR"), top_err, min_reach),
+            "bottom_err": lambda: shown.posts_chart(
                 "bottom_err", _("Bottom 10 by ERR"), bottom_err, min_reach
             ),
-            "top_reach": lambda: sel.posts_chart("top_reach", _("Top 10 by reach"), top_reach),
-            "bottom_reach": lambda: sel.posts_chart(
+            "top_reach": lambda: shown.posts_chart("top_reach", _("Top 10 by reach"), top_reach),
+            "bottom_reach": lambda: shown.posts_chart(
                 "bottom_reach", _("Bottom 10 by reach"), bottom_reach
             ),
-            "promoted": lambda: sel.promoted_chart(rows, average),
+            "promoted": lambda: shown.promoted_chart(rows, average),
         },
         min_reach,
         len(rows),
@@ -64,7 +65,7 @@ def channels(request, slug):
     project = access.project_for(request.user, slug, Capability.VIEW_ANALYTICS)
     ctx = page_context(request, project, "channels")
     period = ctx["period"]
-    chart = sel.channels_chart(project, period, sel.post_rows(project, period))
+    chart = shown.channels_chart(project, period, sel.post_rows(project, period))
     ctx["chart"] = with_csv(project, period, chart)[0]
     return render(request, "analytics/channels.html", ctx)
 
@@ -78,7 +79,7 @@ def channel(request, slug, channel_id: int):
     rows = sel.post_rows(project, period, channel=found)
     days = sel.channel_days(project, period, found).get(found.pk, [])
     figures = sel.channel_figures(found, days, rows, period)
-    charts = with_csv(project, period, *sel.channel_charts(found, period, rows, days))
+    charts = with_csv(project, period, *shown.channel_charts(found, period, rows, days))
     ctx.update(channel=found, figures=figures, charts=charts)
     return render(request, "analytics/channel.html", ctx)
 
@@ -88,7 +89,7 @@ def team(request, slug):
     project = access.project_for(request.user, slug, Capability.VIEW_ANALYTICS)
     ctx = page_context(request, project, "team_expert")
     period = ctx["period"]
-    chart = sel.expert_chart(sel.post_rows(project, period), ctx["average"])
+    chart = shown.expert_chart(sel.post_rows(project, period), ctx["average"])
     ctx["chart"] = with_csv(project, period, chart)[0]
     return render(request, "analytics/team.html", ctx)
 
@@ -97,21 +98,21 @@ def _chart_for(project, key: str, period, params):
     """The chart a CSV link names, built from the same reads as its page."""
     average = sel.parse_average(params.get("avg"))
     if key == "daily":
-        return sel.daily_chart(project, period)
+        return shown.daily_chart(project, period)
     if key == "funnel":
-        return sel.funnel_chart(project, period)
+        return shown.funnel_chart(project, period)
     if key in ("expert", "channels"):
         rows = sel.post_rows(project, period)
         if key == "expert":
-            return sel.expert_chart(rows, average)
-        return sel.channels_chart(project, period, rows)
+            return shown.expert_chart(rows, average)
+        return shown.channels_chart(project, period, rows)
     if key.startswith("channel_"):
         channel_id = params.get("channel", "")
         if not channel_id.isdigit():
             raise Http404
         found = get_object_or_404(project.channels, pk=int(channel_id))
         rows = sel.post_rows(project, period, channel=found)
-        for chart in sel.channel_charts(found, period, rows):
+        for chart in shown.channel_charts(found, period, rows):
             if chart.key == key:
                 return chart
         raise Http404
