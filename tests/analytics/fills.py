@@ -93,6 +93,19 @@ def _webhook(world):
     return endpoint
 
 
+def _voice_note(world, name):
+    from django.core.files.base import ContentFile
+
+    from tests.test_access_routes import content_item
+    from zveno.bots.models import VoiceNote
+
+    item = content_item(world)
+    note = VoiceNote.objects.create(
+        item=item, user=world.users["expert"], file=ContentFile(b"OggS" + bytes(40), "v.ogg")
+    )
+    return note.pk
+
+
 FILLS = {
     "import_id": _import,
     "goal_id": _goal,
@@ -104,6 +117,7 @@ FILLS = {
     "comment_id": _comment,
     "messenger": lambda world, name: "telegram",
     "ws": lambda world, name: world.workspace_a.slug,
+    "note_id": _voice_note,
     "endpoint_id": lambda world, name: _webhook(world).pk,
     "delivery_id": lambda world, name: _webhook(world).deliveries.first().pk,
     "chart": lambda world, name: "funnel",

@@ -28,6 +28,7 @@ APPS: tuple[str, ...] = (
     "team",  # matrix, agreements, stages and tasks, workload, health rules
     "content",  # items, workflow, publications, expert requests, calendar, plan
     "analytics",  # posts and counters, formulas, goals, imports, reports
+    "bots",  # the Telegram and MAX bot: linking, the expert's loop, messages by preference
     "projects",  # composition across the apps: starting a project, its settings and networks
 )
 

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "zveno.team",
     "zveno.content",
     "zveno.analytics",
+    "zveno.bots",
     "zveno.demo",
 ]
 
@@ -224,6 +225,13 @@ ZVENO_ENCRYPTION_KEYS = env_list("ZVENO_ENCRYPTION_KEY", [])
 ZVENO_TELEGRAM_API_URL = env_str("ZVENO_TELEGRAM_API_URL", "https://api.telegram.org")
 ZVENO_VK_API_URL = env_str("ZVENO_VK_API_URL", "https://api.vk.com/method")
 ZVENO_MAX_API_URL = env_str("ZVENO_MAX_API_URL", "https://platform-api.max.ru")
+# The messenger bot (bots app): one bot per messenger, by token. Long polling inside `zveno serve`
+# by default; a webhook when ZVENO_BASE_URL is public HTTPS (ZVENO_BOT_MODE=auto), its secret
+# header checked. Link tokens of the profile's deep links expire after ZVENO_BOT_LINK_MINUTES.
+ZVENO_TELEGRAM_BOT_TOKEN = env_str("ZVENO_TELEGRAM_BOT_TOKEN")
+ZVENO_MAX_BOT_TOKEN = env_str("ZVENO_MAX_BOT_TOKEN")
+ZVENO_BOT_MODE = env_str("ZVENO_BOT_MODE", "auto")  # auto | polling | webhook
+ZVENO_BOT_LINK_MINUTES = env_int("ZVENO_BOT_LINK_MINUTES", 30)
 # Publishing: how long a claimed publication is a worker's before another may take it over, and
 # how many publications one pass of the scheduler claims.
 PUBLISHING_LEASE_SECONDS = env_int("ZVENO_PUBLISHING_LEASE_SECONDS", 120)

@@ -14,5 +14,6 @@ urlpatterns = [
     path("", include("zveno.analytics.urls")),
     path("", include("zveno.notifications.urls")),
     path("", include("zveno.webhooks.urls")),
+    path("", include("zveno.bots.urls")),
     path("api/v1/", api.urls),
 ]

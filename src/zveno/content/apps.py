@@ -10,10 +10,13 @@ class ContentConfig(AppConfig):
     verbose_name = _("Content")
 
     def ready(self) -> None:
-        # The seams of the apps below: the plan's load and coverage, the expert's input for H4.
-        from zveno.content import requests, workload
+        # The seams of the apps below: the plan's load and coverage, the expert's input for H4,
+        # what waits for a person in their daily digest.
+        from zveno.content import expert_notices, requests, workload
+        from zveno.notifications.delivery import DIGEST_SECTIONS
         from zveno.team import health
 
         workload.register()
+        DIGEST_SECTIONS.register(expert_notices.waiting_lines)
         if requests.expert_input not in health.EXPERT_INPUT_SOURCES:
             health.EXPERT_INPUT_SOURCES.append(requests.expert_input)

@@ -18,7 +18,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zveno.content import links, outbound
+from zveno.content import expert_notices, links, outbound
 from zveno.content.models import (
     Activity,
     AnswerFile,
@@ -78,6 +78,7 @@ def ask(
     for item in items:
         data = {"request": found.pk}
         Activity.objects.create(item=item, actor=actor, verb="expert_request", data=data)
+    expert_notices.asked(found)
     return found
 
 
@@ -104,6 +105,7 @@ def _answer(expert_request: ExpertRequest, by, text: str, files, via_link: bool)
         )  # fmt: skip
     expert_request.status, expert_request.answered_at = locked.status, locked.answered_at
     outbound.answered(locked, answer)
+    expert_notices.answered(locked, answer)
     return answer
 
 

@@ -45,6 +45,10 @@ def _configure() -> None:
                 "task": "zveno.notifications.tasks.send_due",
                 "schedule": 60.0,
             },
+            "remind-expert-requests": {
+                "task": "zveno.content.tasks.remind_expert_requests",
+                "schedule": 3600.0,
+            },
             "send-due-webhooks": {"task": "zveno.webhooks.tasks.send_due", "schedule": 60.0},
             "send-notification-digests": {
                 "task": "zveno.notifications.tasks.send_digests",

@@ -30,12 +30,17 @@ class Blocked(Exception):
 
 
 Sender = Callable[[Any, Message], None]
-_senders: dict[str, Sender] = {}
+_senders: dict[str, tuple[Sender, Callable[[], bool]]] = {}
 
 
-def register(messenger: str, sender: Sender) -> Sender:
-    """Registers the sender of ``messenger`` (a later registration replaces an earlier one)."""
-    _senders[messenger] = sender
+def _always() -> bool:
+    return True
+
+
+def register(messenger: str, sender: Sender, configured: Callable[[], bool] = _always) -> Sender:
+    """Registers the sender of ``messenger`` (a later registration replaces an earlier one);
+    ``configured`` says whether its bot is set up now (a token in the settings)."""
+    _senders[messenger] = (sender, configured)
     return sender
 
 
@@ -44,9 +49,13 @@ def unregister(messenger: str) -> None:
 
 
 def sender(messenger: str) -> Sender | None:
-    return _senders.get(messenger)
+    """The sender of ``messenger`` when its bot is configured, else None."""
+    found = _senders.get(messenger)
+    if found is None or not found[1]():
+        return None
+    return found[0]
 
 
 def available() -> tuple[str, ...]:
-    """Messengers with a sender, i.e. a configured bot."""
-    return tuple(_senders)
+    """Messengers with a configured bot."""
+    return tuple(m for m in _senders if sender(m) is not None)

@@ -71,6 +71,11 @@ class Command(BaseCommand):
         if not options["no_worker"]:
             worker = [sys.executable, "-m", "zveno", "worker", "--beat"]
             children.append(subprocess.Popen(worker, env=env, start_new_session=True))
+        if settings.ZVENO_TELEGRAM_BOT_TOKEN or settings.ZVENO_MAX_BOT_TOKEN:
+            # The messenger bot: long polling (or registering its webhook) in its own process,
+            # run by its command's name like the demo.
+            bot = [sys.executable, "-m", "zveno", "manage", "bot"]
+            children.append(subprocess.Popen(bot, env=env, start_new_session=True))
         return children
 
 

@@ -1,0 +1,5 @@
+from zveno.bots import views
+
+app_name = "bots"
+
+urlpatterns = [*views.urls]

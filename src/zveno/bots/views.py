@@ -1,0 +1,75 @@
+"""The bot's web side: a deep link to link one's chat (profile), the messengers' webhooks (their
+secret header checked), and voice comments (members of the item's project)."""
+
+from __future__ import annotations
+
+import hmac
+import json
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseForbidden
+from django.shortcuts import get_object_or_404, render
+from django.urls import path
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from zveno.bots import platforms, services
+from zveno.bots.models import VoiceNote
+from zveno.notifications.models import MessengerAccount
+from zveno.workspaces import access
+
+
+@access.member_required
+def link(request, messenger: str):
+    """GET: the page with the deep link (and whether the chat is linked yet); POST: a new link."""
+    access.own_account(request.user)
+    if platforms.platform(messenger) is None:
+        raise Http404
+    url = None
+    if request.method == "POST":
+        try:
+            url = services.link_url(request.user, messenger)
+        except ValidationError:
+            raise Http404 from None
+    account = MessengerAccount.objects.filter(user=request.user, messenger=messenger).first()
+    ctx = {"messenger": messenger, "url": url, "account": account,
+           "minutes": settings.ZVENO_BOT_LINK_MINUTES}  # fmt: skip
+    if request.headers.get("HX-Request"):
+        return render(request, "bots/_link_status.html", ctx)
+    return render(request, "bots/link.html", ctx)
+
+
+@csrf_exempt
+@require_POST
+@access.public
+def webhook(request, messenger: str):
+    """An update POSTed by the messenger; refused without the secret this installation set."""
+    platform = platforms.platform(messenger)
+    if platform is None:
+        raise Http404
+    sent = request.headers.get(platform.secret_header, "")
+    if not hmac.compare_digest(sent, services.webhook_secret(messenger)):
+        return HttpResponseForbidden()
+    try:
+        raw = json.loads(request.body)
+    except ValueError:
+        return HttpResponse(status=400)
+    services.handle(platform, raw)
+    return HttpResponse("ok")
+
+
+@access.member_required
+def voice(request, slug: str, note_id: int):
+    project = access.project_for(request.user, slug)
+    note = get_object_or_404(VoiceNote, pk=note_id, item__project=project)
+    response = FileResponse(note.file.open("rb"), content_type="audio/ogg")
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+urls = [
+    path("profile/messengers/<str:messenger>/link/", link, name="link"),
+    path("bots/<str:messenger>/webhook/", webhook, name="webhook"),
+    path("p/<slug:slug>/voice/<int:note_id>/", voice, name="voice"),
+]
