@@ -361,16 +361,16 @@ def _lock(item: ContentItem) -> ContentItem:
     return ContentItem.objects.select_related("project").select_for_update().get(pk=item.pk)
 
 
-def _require_mover(actor, item: ContentItem, kind: str) -> None:
+def _require_mover(granted: access.ProjectAccess, item: ContentItem, kind: str) -> None:
     """The step's assignee or a REVIEW_CONTENT holder moves copy and design."""
-    granted = access.require(actor, item.project, C.EDIT_CONTENT)
+    granted.require(C.EDIT_CONTENT)
     if granted.can(C.REVIEW_CONTENT):
         return
     step = item.steps.filter(kind=kind).first()
     mine = granted.membership is not None and step is not None
     if mine and step.assignee_id == granted.membership.pk:
         return
-    access.require(actor, item.project, C.REVIEW_CONTENT)  # refuses with 403
+    granted.require(C.REVIEW_CONTENT)  # refuses with 403
 
 
 def _finish_step(item: ContentItem, kind: str, actor) -> None:
@@ -393,36 +393,37 @@ def _require_erid(item: ContentItem) -> None:
         )
 
 
-def _move(item: ContentItem, actor, to: str, levels: list[Level]) -> None:
-    """Checks who may take the item from its state to ``to`` and does it."""
+def _move(item: ContentItem, actor, granted, to: str, levels: list[Level]) -> None:
+    """Checks who may take the item from its state to ``to`` (against ``granted``, the actor's
+    grant read once for the whole move) and does it."""
     state = item.state
     first_level = levels[0].state if levels else State.APPROVED
     redo = item.changes_from if state == State.CHANGES_REQUESTED else ""
     if to == State.CANCELLED:
-        access.require(actor, item.project, C.REVIEW_CONTENT)
+        granted.require(C.REVIEW_CONTENT)
         item.state, item.current_level = State.CANCELLED, 0
         return
     if state == State.IDEA and to == State.COPY:
-        access.require(actor, item.project, C.EDIT_CONTENT)
+        granted.require(C.EDIT_CONTENT)
         item.state = State.COPY
         return
     if redo and to == redo:  # the redo begins: the step is open again
-        _require_mover(actor, item, redo)
+        _require_mover(granted, item, redo)
         item.state, item.changes_from = redo, ""
         return
     if to == State.DESIGN and StepKind.COPY in (state, redo):
-        _require_mover(actor, item, StepKind.COPY)
+        _require_mover(granted, item, StepKind.COPY)
         _finish_step(item, StepKind.COPY, actor)
         item.state, item.changes_from = State.DESIGN, ""
         return
     if to == first_level and StepKind.DESIGN in (state, redo):
-        _require_mover(actor, item, StepKind.DESIGN)
+        _require_mover(granted, item, StepKind.DESIGN)
         _finish_step(item, StepKind.DESIGN, actor)
         item.changes_from = ""
         _enter_approval(item, levels, 1)
         return
     if state == State.APPROVED and to == State.SCHEDULED:
-        access.require(actor, item.project, C.PUBLISH)
+        granted.require(C.PUBLISH)
         _require_erid(item)
         item.state = State.SCHEDULED
         item.publications.filter(status=PublicationStatus.PLANNED).update(
@@ -430,7 +431,7 @@ def _move(item: ContentItem, actor, to: str, levels: list[Level]) -> None:
         )
         return
     if state == State.SCHEDULED and to == State.PUBLISHED:
-        access.require(actor, item.project, C.PUBLISH)
+        granted.require(C.PUBLISH)
         _require_erid(item)
         item.state = State.PUBLISHED
         item.publications.exclude(status=PublicationStatus.PUBLISHED).update(
@@ -447,33 +448,33 @@ def _bad_move(state: str, to: str) -> ValidationError:
 
 
 @transaction.atomic
-def transition(actor, item: ContentItem, to: str, comment: str = "") -> ContentItem:
-    """Moves an item along the workflow; approval levels are passed only by approve()."""
+def transition(actor, item: ContentItem, to: str, comment: str = "", *, grant=None) -> ContentItem:
+    """Moves an item along the workflow; approval levels are passed only by approve().
+    ``grant``: the actor's grant in the project when the caller has it (a page, the API)."""
     item = _lock(item)
-    access.require(actor, item.project, C.VIEW_PROJECT)
+    granted = access.require(actor, item.project, C.VIEW_PROJECT, grant)
     if item.state in FINAL:
         raise _bad_move(item.state, to)
     if to not in State.values or to == State.CHANGES_REQUESTED:
         raise _bad_move(item.state, to)
     before = item.state
-    _move(item, actor, to, levels_of(policy_of(item.project)))
+    _move(item, actor, granted, to, levels_of(policy_of(item.project)))
     item.save(update_fields=["state", "changes_from", "current_level", "updated_at"])
     _log(item, actor, "transition", **{"from": before, "to": item.state, "comment": comment})
     return item
 
 
-def _current_level(actor, item: ContentItem) -> tuple[Level, list[Level]]:
+def _current_level(actor, item: ContentItem, grant=None) -> tuple[Level, list[Level]]:
     """The level the item waits for, after checking that ``actor`` may decide on it."""
+    granted = access.require(actor, item.project, C.VIEW_PROJECT, grant)
     levels = levels_of(policy_of(item.project))
     waiting = item.state in {State.REVIEW, State.EXPERT_APPROVAL}
     if not waiting or not 0 < item.current_level <= len(levels):
-        access.require(actor, item.project, C.VIEW_PROJECT)
         raise ValidationError(_("This item is not waiting for an approval."))
     level = levels[item.current_level - 1]
     if level.capability is not None:
-        access.require(actor, item.project, level.capability)
+        granted.require(level.capability)
     else:
-        granted = access.require(actor, item.project, C.VIEW_PROJECT)
         member = granted.membership
         if member is None or member.pk not in level.approver_ids:
             raise PermissionDenied
@@ -532,10 +533,10 @@ def _level_complete(item: ContentItem, level: Level) -> bool:
 
 
 @transaction.atomic
-def approve(actor, item: ContentItem, comment: str = "") -> Approval:
+def approve(actor, item: ContentItem, comment: str = "", *, grant=None) -> Approval:
     """One approver's yes at the current level; a complete level hands on to the next."""
     item = _lock(item)
-    level, levels = _current_level(actor, item)
+    level, levels = _current_level(actor, item, grant)
     already = item.approvals.filter(
         level=level.number, round=item.approval_round, user=actor, decision=Decision.APPROVED
     )
@@ -560,10 +561,12 @@ def approve(actor, item: ContentItem, comment: str = "") -> Approval:
 
 
 @transaction.atomic
-def request_changes(actor, item: ContentItem, comment: str, return_to: str = "copy") -> Approval:
+def request_changes(
+    actor, item: ContentItem, comment: str, return_to: str = "copy", *, grant=None
+) -> Approval:
     """Sends the item back to the step that must redo it; earlier approvals stop counting."""
     item = _lock(item)
-    level, _levels = _current_level(actor, item)
+    level, _levels = _current_level(actor, item, grant)
     if return_to not in REDO_STEPS:
         raise ValidationError({"return_to": _("Changes go back to copy or design.")})
     if not comment.strip():
@@ -590,5 +593,5 @@ def request_changes(actor, item: ContentItem, comment: str, return_to: str = "co
 
 
 @transaction.atomic
-def cancel(actor, item: ContentItem, comment: str = "") -> ContentItem:
-    return transition(actor, item, State.CANCELLED, comment)
+def cancel(actor, item: ContentItem, comment: str = "", *, grant=None) -> ContentItem:
+    return transition(actor, item, State.CANCELLED, comment, grant=grant)

@@ -102,15 +102,32 @@ def projects_for(user) -> QuerySet[Project]:
 
 @dataclass(frozen=True)
 class ProjectAccess:
-    """What one user holds in one project."""
+    """What one user holds in one project: the grant that views and services pass down, so one
+    request (or one service call) reads the memberships once."""
 
     project: Project
     membership: ProjectMembership | None
     workspace_role: str | None
     capabilities: frozenset[Capability]
+    user_id: int | None = None  # whose grant it is (None: an anonymous visitor)
+
+    def is_for(self, user, project: Project) -> bool:
+        return self.project.pk == project.pk and self.user_id == (
+            user.pk if user.is_authenticated else None
+        )
 
     def can(self, need: Capability) -> bool:
+        """For showing or hiding a button; the action itself still goes through ``require``."""
         return need in self.capabilities
+
+    def require(self, need: Capability) -> ProjectAccess:
+        """The check again with what was read: 404 if nothing is held, 403 if ``need`` is not."""
+        _record(f"project:{need}")
+        if not self.capabilities:
+            raise Http404
+        if need not in self.capabilities:
+            raise PermissionDenied
+        return self
 
 
 def access_to(user, project: Project) -> ProjectAccess:
@@ -123,27 +140,42 @@ def access_to(user, project: Project) -> ProjectAccess:
     caps = capabilities_for(membership.roles if membership else [], role)
     if membership is None and Capability.VIEW_PROJECT not in caps:
         caps = frozenset()
-    return ProjectAccess(project, membership, role, caps)
+    user_id = user.pk if user.is_authenticated else None
+    return ProjectAccess(project, membership, role, caps, user_id)
 
 
 def capabilities(user, project: Project) -> frozenset[Capability]:
     return access_to(user, project).capabilities
 
 
-def project_for(user, slug: str, need: Capability = Capability.VIEW_PROJECT) -> Project:
-    """The project with this slug if the user may see it and do ``need`` there."""
+def grant_for(user, slug: str, need: Capability = Capability.VIEW_PROJECT) -> ProjectAccess:
+    """The user's grant in the project with this slug (the project, the membership, the
+    workspace role, the capabilities) if they may see it and do ``need`` there: 404 if it is
+    missing or invisible, 403 if visible but not allowed. Pages pass the grant down instead of
+    asking again."""
     _record(f"project:{need}")
     project = projects_for(user).filter(slug=slug).first()
     if project is None:
         raise Http404
-    _check(user, project, need)
-    return project
-
-
-def require(user, project: Project, need: Capability) -> ProjectAccess:
-    """Re-checks inside a service: 404 if the project is not visible, 403 if not allowed."""
-    _record(f"project:{need}")
     return _check(user, project, need)
+
+
+def project_for(user, slug: str, need: Capability = Capability.VIEW_PROJECT) -> Project:
+    """The project with this slug if the user may see it and do ``need`` there."""
+    return grant_for(user, slug, need).project
+
+
+def require(
+    user, project: Project, need: Capability, grant: ProjectAccess | None = None
+) -> ProjectAccess:
+    """Re-checks inside a service: 404 if the project is not visible, 403 if not allowed.
+
+    ``grant`` is what the caller has read already for this user and project (a page's
+    ``grant_for``, or the service's own first check); the memberships are then not read again.
+    A grant of another user or project is ignored."""
+    if grant is None or not grant.is_for(user, project):
+        grant = access_to(user, project)
+    return grant.require(need)
 
 
 def _check(user, project: Project, need: Capability) -> ProjectAccess:

@@ -244,8 +244,9 @@ def patch_item(request, slug: str, item_id: int, payload: ItemPatch):
 @router.delete("/projects/{slug}/items/{item_id}", response=ItemOut)
 def cancel_item(request, slug: str, item_id: int):
     """Cancels the item (it stays in the history, in the state "cancelled")."""
-    project = access.project_for(request.auth, slug, need=Capability.REVIEW_CONTENT)
-    services.cancel(request.auth, _item(project, item_id))
+    granted = access.grant_for(request.auth, slug, need=Capability.REVIEW_CONTENT)
+    project = granted.project
+    services.cancel(request.auth, _item(project, item_id), grant=granted)
     return _fresh(project, item_id)
 
 
@@ -263,24 +264,28 @@ def patch_publication(
 @router.post("/projects/{slug}/items/{item_id}/transition", response=ItemOut)
 def transition(request, slug: str, item_id: int, payload: TransitionIn):
     """Moves the item along the workflow; who may do it is checked per step."""
-    project = access.project_for(request.auth, slug)
-    services.transition(request.auth, _item(project, item_id), payload.to, payload.comment)
+    granted = access.grant_for(request.auth, slug)
+    project = granted.project
+    item = _item(project, item_id)
+    services.transition(request.auth, item, payload.to, payload.comment, grant=granted)
     return _fresh(project, item_id)
 
 
 @router.post("/projects/{slug}/items/{item_id}/approve", response=ItemOut)
 def approve(request, slug: str, item_id: int, payload: ApproveIn):
-    project = access.project_for(request.auth, slug)
-    services.approve(request.auth, _item(project, item_id), payload.comment)
+    granted = access.grant_for(request.auth, slug)
+    project = granted.project
+    services.approve(request.auth, _item(project, item_id), payload.comment, grant=granted)
     return _fresh(project, item_id)
 
 
 @router.post("/projects/{slug}/items/{item_id}/request-changes", response=ItemOut)
 def request_changes(request, slug: str, item_id: int, payload: ChangesIn):
     """Sends the item back to ``return_to`` (copy or design) with a comment."""
-    project = access.project_for(request.auth, slug)
+    granted = access.grant_for(request.auth, slug)
+    project = granted.project
     item = _item(project, item_id)
-    services.request_changes(request.auth, item, payload.comment, payload.return_to)
+    services.request_changes(request.auth, item, payload.comment, payload.return_to, grant=granted)
     return _fresh(project, item_id)
 
 

@@ -49,8 +49,8 @@ def _nav(view: str, day: dt.date) -> tuple[dt.date, dt.date]:
 @require_GET
 def calendar_page(request, slug: str):
     """The plan by month (Monday first), by week with times, or as a list."""
-    project = access.project_for(request.user, slug)
-    granted = access.access_to(request.user, project)
+    granted = access.grant_for(request.user, slug)
+    project = granted.project
     today = today_in(project.timezone)
     day = calendar.parse_date(request.GET.get("date"), today)
     view = request.GET.get("view") if request.GET.get("view") in calendar.VIEWS else "month"
@@ -111,7 +111,8 @@ def calendar_move(request, slug: str, item: int):
 @require_POST
 def calendar_feeds(request, slug: str):
     """Creates a feed URL and shows it once."""
-    project = access.project_for(request.user, slug)
+    granted = access.grant_for(request.user, slug)
+    project = granted.project
     whole = request.POST.get("kind") == "project"
     try:
         feed, raw = calendar.create_feed(request.user, project, whole_project=whole)
@@ -120,7 +121,7 @@ def calendar_feeds(request, slug: str):
         return redirect("content:calendar", project.slug)
     url = request.build_absolute_uri(reverse("content:ical_feed", args=(raw,)))
     context = {
-        "project": project, "granted": access.access_to(request.user, project),
+        "project": project, "granted": granted,
         "tab": "calendar", "feed": feed, "feed_url": url,
     }  # fmt: skip
     return render(request, "content/calendar/feed_created.html", context)

@@ -29,14 +29,13 @@ LIST_LIMIT = 500
 FINAL = {State.PUBLISHED, State.CANCELLED}
 
 
-def _context(request, project, **extra) -> dict:
-    granted = extra.pop("granted", None) or access.access_to(request.user, project)
-    return {"project": project, "granted": granted, "tab": "content", **extra}
+def _context(granted, **extra) -> dict:
+    return {"project": granted.project, "granted": granted, "tab": "content", **extra}
 
 
-def _refused(request, project, item, exc: ValidationError):
+def _refused(request, granted, item, exc: ValidationError):
     """A service said no: a 400 page that says why, with the way back."""
-    context = _context(request, project, item=item, reasons=exc.messages)
+    context = _context(granted, item=item, reasons=exc.messages)
     return render(request, "content/items/refused.html", context, status=400)
 
 
@@ -50,7 +49,8 @@ def _int(value: str | None) -> int | None:
 @access.member_required
 def items(request, slug: str):
     """The plan as a table, filtered by state, channel, rubric or the current step's assignee."""
-    project = access.project_for(request.user, slug)
+    granted = access.grant_for(request.user, slug)
+    project = granted.project
     state = request.GET.get("state") if request.GET.get("state") in State.values else None
     channel, assignee = _int(request.GET.get("channel")), _int(request.GET.get("assignee"))
     qs = selectors.filtered(project, state=state, channel_id=channel)
@@ -65,7 +65,7 @@ def items(request, slug: str):
     for row in rows:
         row.current_step = collab.current_step(row)
     context = _context(
-        request, project, rows=rows[:LIST_LIMIT], more=len(rows) > LIST_LIMIT,
+        granted, rows=rows[:LIST_LIMIT], more=len(rows) > LIST_LIMIT,
         states=State.choices, channels=list(project.channels.all()),
         rubrics=list(project.rubrics.all()),
         members=list(project.memberships.select_related("user")),
@@ -101,7 +101,8 @@ def _labelled(warnings: list[dict]) -> list[dict]:
 @access.member_required
 def item_form(request, slug: str, item: int | None = None):
     """New or edit: managers and EDIT_CONTENT holders; the expert never edits."""
-    project = access.project_for(request.user, slug, need=C.EDIT_CONTENT)
+    granted = access.grant_for(request.user, slug, need=C.EDIT_CONTENT)
+    project = granted.project
     obj = get_object_or_404(selectors.items(project), pk=item) if item else None
     if request.method == "POST" and request.POST.get("_warnings"):
         warnings = _labelled(_preview_warnings(project, obj, request.POST))
@@ -123,7 +124,7 @@ def item_form(request, slug: str, item: int | None = None):
             messages.success(request, _("Item saved."))
             return redirect("content:item", project.slug, obj.pk)
     warnings = _labelled(services.length_warnings(obj)) if obj else []
-    context = _context(request, project, form=form, item=obj, warnings=warnings)
+    context = _context(granted, form=form, item=obj, warnings=warnings)
     return render(request, "content/items/form.html", context)
 
 
@@ -211,13 +212,13 @@ def _log_lines(activities) -> list[dict]:
 
 @access.member_required
 def item_detail(request, slug: str, item: int):
-    project = access.project_for(request.user, slug)
+    granted = access.grant_for(request.user, slug)
+    project = granted.project
     obj = get_object_or_404(selectors.items(project).select_related("stage"), pk=item)
-    granted = access.access_to(request.user, project)
     levels = services.levels_of(services.policy_of(project))
     activities, approvals = selectors.history(obj)
     context = _context(
-        request, project, granted=granted, item=obj, media=list(obj.media.all()),
+        granted, item=obj, media=list(obj.media.all()),
         moves=_moves(granted, obj, levels),
         may_decide=_may_decide(request.user, granted, obj, levels, approvals),
         changes_form=ChangesForm(), approvals=approvals, log=_log_lines(activities),
@@ -240,13 +241,15 @@ def _expert_link(request, granted, item) -> str:
 
 
 def _act(request, slug: str, item: int, action, done: str):
-    """Runs a workflow service; a refusal becomes a 403 (PermissionDenied) or a 400 page."""
-    project = access.project_for(request.user, slug)
+    """Runs a workflow service with the grant read here (the service checks against it again, so
+    one request reads the memberships once); a refusal becomes a 403 or a 400 page."""
+    granted = access.grant_for(request.user, slug)
+    project = granted.project
     obj = get_object_or_404(project.content_items, pk=item)
     try:
-        action(obj)
+        action(obj, granted)
     except ValidationError as exc:
-        return _refused(request, project, obj, exc)
+        return _refused(request, granted, obj, exc)
     messages.success(request, done)
     return redirect("content:item", project.slug, obj.pk)
 
@@ -255,7 +258,9 @@ def _act(request, slug: str, item: int, action, done: str):
 @require_POST
 def item_move(request, slug: str, item: int):
     to, comment = request.POST.get("to", ""), request.POST.get("comment", "")
-    action = lambda obj: services.transition(request.user, obj, to, comment)  # noqa: E731
+    action = lambda obj, grant: services.transition(  # noqa: E731
+        request.user, obj, to, comment, grant=grant
+    )
     return _act(request, slug, item, action, _("Item moved."))
 
 
@@ -263,7 +268,7 @@ def item_move(request, slug: str, item: int):
 @require_POST
 def item_approve(request, slug: str, item: int):
     comment = request.POST.get("comment", "")
-    action = lambda obj: services.approve(request.user, obj, comment)  # noqa: E731
+    action = lambda obj, grant: services.approve(request.user, obj, comment, grant=grant)  # noqa: E731
     return _act(request, slug, item, action, _("Approved."))
 
 
@@ -271,7 +276,9 @@ def item_approve(request, slug: str, item: int):
 @require_POST
 def item_changes(request, slug: str, item: int):
     comment, redo = request.POST.get("comment", ""), request.POST.get("return_to", "copy")
-    action = lambda obj: services.request_changes(request.user, obj, comment, redo)  # noqa: E731
+    action = lambda obj, grant: services.request_changes(  # noqa: E731
+        request.user, obj, comment, redo, grant=grant
+    )
     return _act(request, slug, item, action, _("Changes requested."))
 
 
@@ -279,7 +286,7 @@ def item_changes(request, slug: str, item: int):
 @require_POST
 def item_comment(request, slug: str, item: int):
     text = request.POST.get("text", "")
-    action = lambda obj: collab.add_comment(request.user, obj, text)  # noqa: E731
+    action = lambda obj, _grant: collab.add_comment(request.user, obj, text)  # noqa: E731
     return _act(request, slug, item, action, _("Comment added."))
 
 
@@ -288,7 +295,7 @@ def item_comment(request, slug: str, item: int):
 def item_comment_delete(request, slug: str, item: int, comment_id: int):
     """Its author removes a comment; the SMM and the lead remove any (checked in the service)."""
 
-    def action(obj):
+    def action(obj, _grant):
         collab.delete_comment(request.user, get_object_or_404(obj.comments, pk=comment_id))
 
     return _act(request, slug, item, action, _("Comment deleted."))
@@ -298,7 +305,7 @@ def item_comment_delete(request, slug: str, item: int, comment_id: int):
 @require_POST
 def item_media(request, slug: str, item: int):
     upload = request.FILES.get("file")
-    action = lambda obj: collab.attach_media(request.user, obj, upload)  # noqa: E731
+    action = lambda obj, _grant: collab.attach_media(request.user, obj, upload)  # noqa: E731
     return _act(request, slug, item, action, _("File attached."))
 
 
@@ -319,10 +326,9 @@ def media_file(request, slug: str, media: int):
 @access.member_required
 def my_work(request, slug: str):
     """The signed-in member's open steps: overdue first, then this week's, then later."""
-    project = access.project_for(request.user, slug)
-    granted = access.access_to(request.user, project)
+    granted = access.grant_for(request.user, slug)
     work = collab.my_work(granted.membership)
-    return render(request, "content/items/my_work.html", _context(request, project, work=work))
+    return render(request, "content/items/my_work.html", _context(granted, work=work))
 
 
 urls = [

@@ -74,8 +74,8 @@ def editable(item, publication) -> bool:
     return item.state not in FINAL and publication.status != PublicationStatus.PUBLISHED
 
 
-def _context(request, project, item, publication, **extra) -> dict:
-    granted = access.access_to(request.user, project)
+def _context(granted, item, publication, **extra) -> dict:
+    project = granted.project
     return {
         "project": project, "granted": granted, "tab": "content", "item": item, "p": publication,
         "final": item.state in FINAL, "warnings": warnings_for(publication, publication.text),
@@ -86,7 +86,8 @@ def _context(request, project, item, publication, **extra) -> dict:
 @access.member_required
 def publication_edit(request, slug: str, item: int, channel_id: int):
     """GET: the inline form (``?show=row``: the row again, for "cancel"); POST: save it."""
-    project = access.project_for(request.user, slug, need=Capability.EDIT_CONTENT)
+    granted = access.grant_for(request.user, slug, need=Capability.EDIT_CONTENT)
+    project = granted.project
     obj = get_object_or_404(selectors.items(project), pk=item)
     publication = get_object_or_404(obj.publications.select_related("channel"), channel=channel_id)
     publication.item = obj
@@ -97,7 +98,7 @@ def publication_edit(request, slug: str, item: int, channel_id: int):
         context = {"warnings": warnings, "length": length, "p": publication}
         return render(request, "content/items/partials/_publication_warnings.html", context)
     if request.method == "GET" and request.GET.get("show") == "row":
-        context = _context(request, project, obj, publication)
+        context = _context(granted, obj, publication)
         return render(request, "content/items/partials/_publication_row.html", context)
     form = PublicationForm(
         request.POST or None, initial=PublicationForm.initial_for(publication),
@@ -114,11 +115,9 @@ def publication_edit(request, slug: str, item: int, channel_id: int):
                 return redirect("content:item", project.slug, obj.pk)
             publication.refresh_from_db()
             publication.item = obj
-            context = _context(request, project, obj, publication, saved=True)
+            context = _context(granted, obj, publication, saved=True)
             return render(request, "content/items/partials/_publication_row.html", context)
-    context = _context(
-        request, project, obj, publication, form=form, may_edit=editable(obj, publication)
-    )
+    context = _context(granted, obj, publication, form=form, may_edit=editable(obj, publication))
     template = "_publication_form.html" if htmx else "_publication_page.html"
     return render(request, f"content/items/partials/{template}", context)
 

@@ -41,8 +41,8 @@ class RequestForm(forms.Form):
         self.fields["item_ids"].choices = [(i.pk, i.title) for i in items]
 
 
-def _context(request, project, **extra) -> dict:
-    granted = access.access_to(request.user, project)
+def _context(granted, **extra) -> dict:
+    project = granted.project
     return {"project": project, "granted": granted, "tab": "requests", **extra}
 
 
@@ -52,7 +52,8 @@ def _may_ask(granted) -> bool:
 
 @access.member_required
 def request_list(request, slug: str):
-    project = access.project_for(request.user, slug)
+    granted = access.grant_for(request.user, slug)
+    project = granted.project
     today = today_in(project.timezone)
     rows = list(expert_requests.requests_of(project))
     for row in rows:
@@ -63,7 +64,7 @@ def request_list(request, slug: str):
         key=lambda r: r.answered_at, reverse=True,
     )  # fmt: skip
     context = _context(
-        request, project, open_rows=open_rows, answered=answered, today=today,
+        granted, open_rows=open_rows, answered=answered, today=today,
         index=expert_requests.involvement(project, today),
     )  # fmt: skip
     context["may_ask"] = _may_ask(context["granted"])
@@ -76,7 +77,8 @@ def request_list(request, slug: str):
 
 @access.member_required
 def request_new(request, slug: str):
-    project = access.project_for(request.user, slug)
+    granted = access.grant_for(request.user, slug)
+    project = granted.project
     expert_requests._require_asker(request.user, project)
     initial = {"item_ids": [v for v in request.GET.getlist("item") if v.isdigit()]}
     form = RequestForm(request.POST or None, initial=initial, project=project)
@@ -88,12 +90,13 @@ def request_new(request, slug: str):
         else:
             messages.success(request, _("The request has been sent to the expert."))
             return redirect("content:request", project.slug, created.pk)
-    return render(request, "content/requests/new.html", _context(request, project, form=form))
+    return render(request, "content/requests/new.html", _context(granted, form=form))
 
 
 @access.member_required
 def request_detail(request, slug: str, request_id: int):
-    project = access.project_for(request.user, slug)
+    granted = access.grant_for(request.user, slug)
+    project = granted.project
     found = get_object_or_404(expert_requests.requests_of(project), pk=request_id)
     if request.method == "POST":
         try:
@@ -109,7 +112,7 @@ def request_detail(request, slug: str, request_id: int):
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         return redirect("content:request", project.slug, found.pk)
-    context = _context(request, project, req=found, today=today_in(project.timezone))
+    context = _context(granted, req=found, today=today_in(project.timezone))
     context["overdue"] = expert_requests.is_overdue(found, context["today"])
     if _may_ask(context["granted"]) and found.status == RequestStatus.OPEN:
         context["link"] = links.request_link(found, request)

@@ -45,8 +45,8 @@ class DayOffForm(forms.Form):
     note = forms.CharField(label=gettext_lazy("Note"), max_length=120, required=False)
 
 
-def _context(request, project, **extra) -> dict:
-    granted = access.access_to(request.user, project)
+def _context(granted, **extra) -> dict:
+    project = granted.project
     return {"project": project, "granted": granted, "tab": "plan", **extra}
 
 
@@ -108,7 +108,8 @@ def plan_import(request, slug: str):
     """Upload a plan; every problem is listed by row and nothing is saved until there are none.
     When the only problems are rubrics and channels the project lacks, the page offers to create
     them (the file waits, signed, for that second click)."""
-    project = access.project_for(request.user, slug, need=Capability.EDIT_CONTENT)
+    granted = access.grant_for(request.user, slug, need=Capability.EDIT_CONTENT)
+    project = granted.project
     form = ImportForm(request.POST or None, request.FILES or None)
     report, staged = None, ""
     if request.method == "POST" and request.POST.get("staged"):
@@ -133,8 +134,8 @@ def plan_import(request, slug: str):
             staged = _stage(project, upload, data)
     headers = sheets.headers(request.LANGUAGE_CODE)
     context = _context(
-        request, project, form=form, report=report, headers=headers, staged=staged,
-        can_create=access.access_to(request.user, project).can(Capability.MANAGE_PROJECT),
+        granted, form=form, report=report, headers=headers, staged=staged,
+        can_create=granted.can(Capability.MANAGE_PROJECT),
     )  # fmt: skip
     return render(request, "content/sheets/import.html", context)
 
@@ -172,7 +173,8 @@ def _day_off(request, project) -> tuple[DayOffForm, bool]:
 @access.member_required
 def plan_draft(request, slug: str):
     """A preview of the items the cadence asks for; a confirming POST creates them."""
-    project = access.project_for(request.user, slug, need=Capability.REVIEW_CONTENT)
+    granted = access.grant_for(request.user, slug, need=Capability.REVIEW_CONTENT)
+    project = granted.project
     day_form, done = _day_off(request, project)
     if done:
         return redirect("content:plan_draft", project.slug)
@@ -189,7 +191,7 @@ def plan_draft(request, slug: str):
             apply_errors(form, exc)
     summary = Counter((s.channel, s.format_label) for s in slots or [])
     context = _context(
-        request, project, form=form, day_form=day_form, slots=slots,
+        granted, form=form, day_form=day_form, slots=slots,
         summary=sorted(summary.items()), days_off=project.days_off.all(),
         welcome=bool(request.GET.get("welcome")),
     )  # fmt: skip
@@ -206,12 +208,13 @@ def _first_month(request, project) -> dt.date:
 @access.member_required
 def plan_mix(request, slug: str):
     """Planned and published share per rubric against the playbook's target, per month."""
-    project = access.project_for(request.user, slug)
+    granted = access.grant_for(request.user, slug)
+    project = granted.project
     first = _first_month(request, project)
     months = plan.mix(project, first, MIX_MONTHS)
     earlier = (first - dt.timedelta(days=1)).replace(day=1)
     later = plan.month_starts(first, MIX_MONTHS + 1)[-1]
-    context = _context(request, project, months=months, earlier=earlier, later=later)
+    context = _context(granted, months=months, earlier=earlier, later=later)
     return render(request, "content/sheets/mix.html", context)
 
 
