@@ -36,10 +36,8 @@ class Chat:
 
 @pytest.fixture
 def chat():
-    sender = Chat()
-    messengers.register("telegram", sender)
-    yield sender
-    messengers.unregister("telegram")
+    with messengers.using("telegram", Chat()) as sender:
+        yield sender
 
 
 def _ask(world, verb="approval_requested", key="item:1", users=("expert",)):

@@ -8,7 +8,8 @@ worth retrying.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +47,21 @@ def register(messenger: str, sender: Sender, configured: Callable[[], bool] = _a
 
 def unregister(messenger: str) -> None:
     _senders.pop(messenger, None)
+
+
+@contextmanager
+def using(messenger: str, sender: Sender) -> Iterator[Sender]:
+    """``sender`` stands in for the messenger's while the block runs (a test's own chat), then
+    the registered one is back."""
+    before = _senders.get(messenger)
+    register(messenger, sender)
+    try:
+        yield sender
+    finally:
+        if before is None:
+            unregister(messenger)
+        else:
+            _senders[messenger] = before
 
 
 def sender(messenger: str) -> Sender | None:
