@@ -14,11 +14,15 @@ USAGE = """usage: zveno <command> [options]
   token create <username> [--name N]      print a new API token for a user
   import <project> <file> --preset NAME   import metrics from CSV/XLSX (progress bar) [--year Y]
   report <project> --from D --to D        a period report: --format pdf|xlsx|json [--output F]
+  publish --due                           one pass of the scheduler: deliver what is due, exit
+  channels test <project>                 test the connection of a project's channels
   manage <manage.py command> …            any Django management command
 
 `zveno <command> --help` explains each one."""
 
-OWN = {"serve", "worker", "demo", "createadmin", "token", "import", "report"}
+OWN = {
+    "serve", "worker", "demo", "createadmin", "token", "import", "report", "publish", "channels",
+}  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -92,6 +92,9 @@ class FakeVk(FakeApi):
         clock in a test is the network's clock too."""
         super().__init__()
         self.limits = limits
+        # VK keeps one post per `guid`; a test turns that off to prove Zveno's own reconciliation
+        # is what keeps a post from going out twice.
+        self.honour_guid = True
         self.start_time = start if start is not None else time.time()
         self._offset = self.start_time - time.time()
         self._frozen: float | None = None
@@ -297,7 +300,7 @@ class FakeVk(FakeApi):
             raise VkFault(100, MESSAGES[100] + ": too many attachments")
         self._check_attachments(attachments)
         guid = params.get("guid", "")
-        if guid:
+        if guid and self.honour_guid:
             for post in group.posts.values():
                 if post["guid"] == guid and not post["deleted"]:
                     return {"post_id": post["id"]}  # the same post again: VK's guid dedup

@@ -11,12 +11,13 @@ class ContentConfig(AppConfig):
 
     def ready(self) -> None:
         # The seams of the apps below: the plan's load and coverage, the expert's input for H4,
-        # what waits for a person in their daily digest.
-        from zveno.content import expert_notices, requests, workload
+        # what waits for a person in their daily digest, what the scheduler sends.
+        from zveno.content import delivery, expert_notices, requests, workload
         from zveno.notifications.delivery import DIGEST_SECTIONS
         from zveno.team import health
 
         workload.register()
         DIGEST_SECTIONS.register(expert_notices.waiting_lines)
+        delivery.register()  # the scheduler's seams: what is due, as a post, who is told
         if requests.expert_input not in health.EXPERT_INPUT_SOURCES:
             health.EXPERT_INPUT_SOURCES.append(requests.expert_input)

@@ -8,6 +8,7 @@ import zoneinfo
 from django.db.models import Prefetch, QuerySet
 
 from zveno.content.models import Activity, Approval, ContentItem, Publication, Step
+from zveno.publishing.models import Dispatch, DispatchState
 from zveno.workspaces.models import Project
 
 
@@ -56,3 +57,20 @@ def history(item: ContentItem) -> tuple[list[Activity], list[Approval]]:
     activities = list(item.activities.select_related("actor"))
     approvals = list(item.approvals.select_related("user"))
     return activities, approvals
+
+
+def deliveries(publication_ids) -> dict:
+    """The scheduler's dispatch of each publication that has one, by publication id, with its
+    attempts prefetched (the delivery log)."""
+    from_ids = list(publication_ids)
+    if not from_ids:
+        return {}
+    rows = Dispatch.objects.filter(ref__in=from_ids).prefetch_related("attempts")
+    return {d.ref: d for d in rows}
+
+
+def publication_status(publication, dispatch) -> str:
+    """What a person sees: the delivery's state once the scheduler has one, else the plan's."""
+    if dispatch is None or dispatch.state == DispatchState.PLANNED:
+        return publication.status
+    return dispatch.state

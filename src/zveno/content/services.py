@@ -18,6 +18,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from zveno.content import deadlines, outbound
+from zveno.content.delivery import as_post
 from zveno.content.models import (
     REDO_STEPS,
     Activity,
@@ -35,7 +36,8 @@ from zveno.content.models import (
     Step,
     StepKind,
 )
-from zveno.publishing.models import Network
+from zveno.publishing import services as publishing
+from zveno.publishing.models import Dispatch, Network
 from zveno.team.services import responsible_for
 from zveno.workspaces import access
 from zveno.workspaces.models import Project, ProjectMembership
@@ -312,7 +314,35 @@ def update_item(actor, item: ContentItem, *, channel_ids: list[int] | None = Non
         _plan_steps(item)
     if changed:
         _log(item, actor, "updated", fields=sorted(changed))
+    if set(changed) & APPROVED_CONTENT:
+        _back_to_approval(item, actor)
     return item
+
+
+# What an approver saw: changing any of it after approval sends the item through approval again.
+APPROVED_CONTENT = {"title", "format", "text", "visual_brief", "link", "is_ad", "erid",
+                    "advertiser", "channels"}  # fmt: skip
+
+
+def _back_to_approval(item: ContentItem, actor) -> None:
+    """An approved (or scheduled) item that changed goes back to its first approval level, in a
+    new round; its publications wait, so the scheduler does not send what nobody approved."""
+    if item.state not in (State.APPROVED, State.SCHEDULED):
+        return
+    levels = levels_of(policy_of(item.project))
+    if not levels:
+        return
+    before = item.state
+    item.approval_round += 1
+    item.state, item.current_level = levels[0].state, 1
+    item.save(update_fields=["state", "current_level", "approval_round", "updated_at"])
+    item.publications.filter(status=PublicationStatus.SCHEDULED).update(
+        status=PublicationStatus.PLANNED
+    )
+    item.steps.filter(kind__in=[StepKind.REVIEW, StepKind.EXPERT_APPROVAL]).update(
+        done_at=None, done_by=None
+    )
+    _log(item, actor, "back_to_approval", **{"from": before, "to": item.state})
 
 
 @transaction.atomic
@@ -329,9 +359,29 @@ def update_publication(actor, publication: Publication, **fields) -> Publication
         publication.planned_at = _as_utc(fields["planned_at"], item.project.timezone)
     if "text" in fields:
         publication.text = fields["text"] or ""
+    text_changed = "text" in fields and publication.text != (
+        Publication.objects.values_list("text", flat=True).get(pk=publication.pk)
+    )
     publication.save(update_fields=["planned_at", "text"])
     channel = publication.channel_id
     _log(item, actor, "publication_updated", channel_id=channel, fields=sorted(fields))
+    if text_changed:
+        _back_to_approval(_lock(item), actor)
+    return publication
+
+
+def edit_published(actor, publication: Publication, text: str) -> Publication:
+    """Changes the text of a post Zveno published, on the network first, then here."""
+    item = publication.item
+    access.require(actor, item.project, C.PUBLISH)
+    dispatch = Dispatch.objects.filter(ref=publication.pk).first()
+    if dispatch is None or not dispatch.went_out:
+        raise ValidationError(_("Only a post Zveno published can be changed on the network."))
+    publication.text = text or ""
+    post = as_post(publication, dispatch.guid)
+    publishing.edit_sent(actor, dispatch, post)  # raises with the network's reason
+    Publication.objects.filter(pk=publication.pk).update(text=publication.text)
+    _log(item, actor, "publication_edited", channel_id=publication.channel_id)
     return publication
 
 

@@ -54,6 +54,12 @@ def _configure() -> None:
                 "task": "zveno.notifications.tasks.send_digests",
                 "schedule": 300.0,
             },
+            # Publishing: due posts go out within seconds of their time; each round passes
+            # until nothing is due, and rounds on several workers share the work.
+            "publish-due": {
+                "task": "zveno.publishing.tasks.publish_due",
+                "schedule": float(getattr(settings, "PUBLISHING_TICK_SECONDS", 10)),
+            },
             "send-due-reports": {
                 "task": "zveno.analytics.tasks.send_due_reports",
                 "schedule": 900.0,

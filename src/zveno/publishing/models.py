@@ -84,3 +84,120 @@ class Channel(models.Model):
     @property
     def is_connected(self) -> bool:
         return bool(self.credentials)
+
+
+# --- delivery: the scheduler's record of what is due and what was done ---------------------------
+
+
+class DispatchState(models.TextChoices):
+    PLANNED = "planned", _("Planned")  # not approved (yet, or any more): not sent
+    SCHEDULED = "scheduled", _("Scheduled")  # approved; goes out at due_at (or next_try_at)
+    SENDING = "sending", _("Sending")  # claimed by a worker under a lease
+    PUBLISHED = "published", _("Published")
+    LATE = "late", _("Published late")  # went out after its time, marked so
+    NEEDS_CHECK = "needs_check", _("Needs a check")  # may have gone out: a person says
+    FAILED = "failed", _("Failed")  # the network refused, or it kept failing
+    HELD = "held", _("Held")  # the channel needs reconnecting, or it was missed: a person decides
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class HoldReason(models.TextChoices):
+    RECONNECT = "reconnect", _("The channel needs reconnecting")
+    MISSED = "missed", _("Its time passed while nothing ran")
+
+
+class MissedPolicy(models.TextChoices):
+    AUTO = "auto", _("Publish late if under 2 hours, else hold and ask")
+    LATE = "late", _("Publish late, marked late")
+    HOLD = "hold", _("Hold and ask")
+
+
+class PublishingSettings(models.Model):
+    """A project's choices for delivery: what to do with a publication missed while nothing ran."""
+
+    project = models.OneToOneField(
+        Project, on_delete=models.CASCADE, related_name="publishing_settings"
+    )
+    missed = models.CharField(
+        _("missed publications"), max_length=8, choices=MissedPolicy.choices,
+        default=MissedPolicy.AUTO,
+    )  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.project_id}: {self.missed}"
+
+
+class Dispatch(models.Model):
+    """The delivery of one publication to its channel: its state, and the lease of the worker
+    that holds it. `ref` is the publication's id in the app that plans content."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="dispatches")
+    ref = models.PositiveBigIntegerField(unique=True)
+    guid = models.CharField(max_length=32, unique=True)  # the network's dedup key, per dispatch
+    state = models.CharField(
+        max_length=12, choices=DispatchState.choices, default=DispatchState.SCHEDULED
+    )
+    due_at = models.DateTimeField(null=True, blank=True)
+    next_try_at = models.DateTimeField(null=True, blank=True)  # after a rate limit or a failure
+    hold_reason = models.CharField(max_length=12, choices=HoldReason.choices, blank=True)
+    lease_owner = models.CharField(max_length=64, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    tries = models.PositiveSmallIntegerField(default=0)  # transient failures in a row
+    send_late = models.BooleanField(default=False)  # a person chose "publish it late"
+    external_id = models.CharField(max_length=200, blank=True)
+    url = models.URLField(max_length=1000, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(blank=True)  # the last error, for people
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["due_at", "pk"]
+        indexes = [models.Index(fields=["state", "due_at"], name="dispatch_due")]
+
+    def __str__(self) -> str:
+        return f"dispatch {self.pk} ({self.state})"
+
+    @property
+    def went_out(self) -> bool:
+        return self.state in (DispatchState.PUBLISHED, DispatchState.LATE)
+
+
+class AttemptKind(models.TextChoices):
+    PUBLISH = "publish", _("Publish")
+    RECONCILE = "reconcile", _("Check on the network")
+    EDIT = "edit", _("Edit")
+    DELETE = "delete", _("Delete")
+    CONFIRM = "confirm", _("Confirmed by a person")
+
+
+class Attempt(models.Model):
+    """One request to a network, written before it goes out; its outcome after it came back.
+    An empty outcome means nobody knows yet (the worker may have died on the way)."""
+
+    dispatch = models.ForeignKey(Dispatch, on_delete=models.CASCADE, related_name="attempts")
+    kind = models.CharField(max_length=12, choices=AttemptKind.choices)
+    worker = models.CharField(max_length=64, blank=True)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    outcome = models.CharField(max_length=16, blank=True)  # an OutcomeKind value, "" unknown
+    request = models.JSONField(default=dict, blank=True)  # a summary, never a secret
+    response = models.TextField(blank=True)  # the network's words, id and link
+    reason = models.TextField(blank=True)  # for people
+
+    class Meta:
+        ordering = ["started_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.outcome or '…'}"
+
+
+class RateSlot(models.Model):
+    """The next moment a rate-limited key (a token, a channel) may send, shared by all workers."""
+
+    key = models.CharField(max_length=120, primary_key=True)
+    next_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.key

@@ -12,16 +12,30 @@ is deactivated instead, so the history keeps its channel.
 from __future__ import annotations
 
 import re
+import uuid
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zveno.core import crypto
-from zveno.publishing.connectors.base import Outcome, OutcomeKind, Target, connector_for
-from zveno.publishing.models import Channel, Connection, Format, Network
+from zveno.core.jobs import enqueue
+from zveno.publishing import delivery
+from zveno.publishing.connections import SECRET_FIELDS, record_connection, target_for
+from zveno.publishing.connectors.base import Outcome, OutcomeKind, connector_for
+from zveno.publishing.models import (
+    Attempt,
+    AttemptKind,
+    Channel,
+    Connection,
+    Dispatch,
+    DispatchState,
+    Format,
+    MissedPolicy,
+    Network,
+    PublishingSettings,
+)
 from zveno.workspaces import access
 from zveno.workspaces.models import Project
 from zveno.workspaces.roles import Capability
@@ -196,18 +210,6 @@ def remove_channel(actor, channel: Channel) -> None:
 
 # --- connecting for publishing -----------------------------------------------------------------
 
-# The secret each network's connector needs, by the name the API takes.
-SECRET_FIELDS = {
-    Network.TELEGRAM: ("bot_token",),
-    Network.MAX: ("bot_token",),
-    Network.VK: ("access_token",),
-}
-BASE_URL_SETTINGS = {
-    Network.TELEGRAM: "ZVENO_TELEGRAM_API_URL",
-    Network.VK: "ZVENO_VK_API_URL",
-    Network.MAX: "ZVENO_MAX_API_URL",
-}
-
 
 def can_connect(channel: Channel) -> bool:
     """True for networks Zveno publishes to (a connector is registered)."""
@@ -265,12 +267,6 @@ def connect_channel(actor, channel: Channel, credentials: dict | None, handle: s
     return channel
 
 
-def target_for(channel: Channel, timeout: float = 30.0) -> Target:
-    """The connector's view of the channel: its handle, decrypted secrets and API base URL."""
-    base_url = getattr(settings, BASE_URL_SETTINGS.get(channel.network, ""), "")
-    return Target(channel.handle, crypto.decrypt(channel.credentials), base_url, timeout)
-
-
 def test_connection(actor, channel: Channel) -> Channel:
     """Asks the network whether the channel can be published to, and keeps the answer."""
     access.require(actor, channel.project, Capability.MANAGE_PROJECT)
@@ -300,29 +296,6 @@ def check_connection(channel: Channel) -> Channel:
     return record_connection(channel, outcome)
 
 
-def record_connection(channel: Channel, outcome: Outcome) -> Channel:
-    """Keeps what a test (or a delivery) learnt about the channel's access."""
-    if outcome.kind is OutcomeKind.PUBLISHED:
-        state = Connection.OK
-    elif outcome.kind is OutcomeKind.AUTH_LOST:
-        state = Connection.NEEDS_RECONNECT
-    else:
-        state = Connection.ERROR
-    result = {
-        key: value for key, value in dict(outcome.data or {}).items()
-        if isinstance(value, str | int | float | bool | list | type(None))
-    }  # fmt: skip
-    result.update(kind=str(outcome.kind), reason=str(outcome.reason or ""), url=outcome.url)
-    channel.connection = state
-    channel.connection_checked_at = timezone.now()
-    channel.connection_result = result
-    Channel.objects.filter(pk=channel.pk).update(
-        connection=state, connection_checked_at=channel.connection_checked_at,
-        connection_result=result,
-    )  # fmt: skip
-    return channel
-
-
 @transaction.atomic
 def rotate_credentials() -> int:
     """Re-encrypts every stored secret with the newest key; returns how many were rewritten."""
@@ -333,3 +306,194 @@ def rotate_credentials() -> int:
             Channel.objects.filter(pk=channel.pk).update(credentials=token)
             changed += 1
     return changed
+
+
+# --- delivery: what people do about a publication ------------------------------------------------
+
+S = DispatchState
+
+
+def dispatch_for(ref: int, channel: Channel) -> Dispatch:
+    """The publication's dispatch (made planned when the scheduler has not seen it yet)."""
+    dispatch, _created = Dispatch.objects.get_or_create(
+        ref=ref, defaults={"channel": channel, "guid": uuid.uuid4().hex, "state": S.PLANNED}
+    )
+    return dispatch
+
+
+def _locked(dispatch: Dispatch) -> Dispatch:
+    return Dispatch.objects.select_for_update().select_related("channel").get(pk=dispatch.pk)
+
+
+def _send_soon(dispatch: Dispatch) -> None:
+    dispatch_id = dispatch.pk
+    transaction.on_commit(lambda: enqueue("zveno.publishing.tasks.deliver", dispatch_id))
+
+
+def _sending_now(dispatch: Dispatch) -> bool:
+    return dispatch.state == S.SENDING and (
+        dispatch.lease_until is not None and dispatch.lease_until > timezone.now()
+    )
+
+
+@transaction.atomic
+def publish_now(actor, dispatch: Dispatch) -> Dispatch:
+    """Sends an approved publication now (a held, failed or cancelled one too)."""
+    access.require(actor, dispatch.channel.project, Capability.PUBLISH)
+    dispatch = _locked(dispatch)
+    if dispatch.went_out:
+        raise ValidationError(_("It is already published."))
+    if dispatch.state == S.NEEDS_CHECK:
+        raise ValidationError(_("First say whether the last attempt went out."))
+    if _sending_now(dispatch):
+        raise ValidationError(_("It is being sent right now."))
+    if connector_for(dispatch.channel.network) is None:
+        raise ValidationError(_("Zveno does not publish to this network: mark it by hand."))
+    content = delivery.first_answer(delivery.CONTENT, dispatch)
+    if content is None:
+        raise ValidationError(_("The publication no longer exists."))
+    if isinstance(content, delivery.Refusal):
+        raise ValidationError(content.reason)
+    Dispatch.objects.filter(pk=dispatch.pk).update(
+        state=S.SCHEDULED, next_try_at=None, hold_reason="", reason="", tries=0, send_late=True,
+        lease_owner="", lease_until=None,
+        due_at=dispatch.due_at or timezone.now(),
+    )  # fmt: skip
+    dispatch.refresh_from_db()
+    _send_soon(dispatch)
+    return dispatch
+
+
+@transaction.atomic
+def retry(actor, dispatch: Dispatch) -> Dispatch:
+    """A failed, held or cancelled publication is tried again now."""
+    dispatch = _locked(dispatch)
+    if dispatch.state not in (S.FAILED, S.HELD, S.CANCELLED, S.SCHEDULED):
+        access.require(actor, dispatch.channel.project, Capability.PUBLISH)
+        raise ValidationError(
+            _("Only a failed, held or cancelled publication is retried; this one is %(state)s.")
+            % {"state": dispatch.get_state_display()}
+        )
+    return publish_now(actor, dispatch)
+
+
+@transaction.atomic
+def confirm(actor, dispatch: Dispatch, went_out: bool, url: str = "") -> Dispatch:
+    """A person's answer to "needs a check": it went out (done) or it did not (sent again)."""
+    access.require(actor, dispatch.channel.project, Capability.PUBLISH)
+    dispatch = _locked(dispatch)
+    if dispatch.state != S.NEEDS_CHECK:
+        raise ValidationError(_("This publication is not waiting for a check."))
+    _person_says(actor, dispatch, went_out, url)
+    if went_out:
+        _set(dispatch, state=S.PUBLISHED, url=url or dispatch.url, published_at=timezone.now(),
+             reason="")  # fmt: skip
+        return dispatch
+    _set(dispatch, state=S.SCHEDULED, next_try_at=None, reason="", send_late=True)
+    _send_soon(dispatch)
+    return dispatch
+
+
+@transaction.atomic
+def mark_published(actor, dispatch: Dispatch, url: str = "") -> Dispatch:
+    """It went out by other means (posted by hand): keep its link, send nothing."""
+    access.require(actor, dispatch.channel.project, Capability.PUBLISH)
+    dispatch = _locked(dispatch)
+    if dispatch.went_out:
+        raise ValidationError(_("It is already published."))
+    if _sending_now(dispatch):
+        raise ValidationError(_("It is being sent right now."))
+    _person_says(actor, dispatch, True, url)
+    _set(dispatch, state=S.PUBLISHED, url=url, published_at=timezone.now(), reason="",
+         lease_owner="", lease_until=None)  # fmt: skip
+    return dispatch
+
+
+@transaction.atomic
+def cancel_dispatch(actor, dispatch: Dispatch) -> Dispatch:
+    """It will not be sent (until someone sends it again)."""
+    access.require(actor, dispatch.channel.project, Capability.PUBLISH)
+    dispatch = _locked(dispatch)
+    if dispatch.went_out:
+        raise ValidationError(_("It is already published: delete the post instead."))
+    if _sending_now(dispatch):
+        raise ValidationError(_("It is being sent right now."))
+    _set(dispatch, state=S.CANCELLED, reason=_("Cancelled by %(name)s.") % {"name": str(actor)},
+         lease_owner="", lease_until=None)  # fmt: skip
+    return dispatch
+
+
+def edit_sent(actor, dispatch: Dispatch, post) -> Dispatch:
+    """Changes a published post on the network to `post` (its text and media)."""
+    access.require(actor, dispatch.channel.project, Capability.PUBLISH)
+    return _on_network(dispatch, AttemptKind.EDIT, post)
+
+
+def delete_sent(actor, dispatch: Dispatch) -> Dispatch:
+    """Deletes a published post from the network; the publication can be sent again later."""
+    access.require(actor, dispatch.channel.project, Capability.PUBLISH)
+    return _on_network(dispatch, AttemptKind.DELETE, None)
+
+
+def _on_network(dispatch: Dispatch, kind: str, post) -> Dispatch:
+    dispatch = Dispatch.objects.select_related("channel").get(pk=dispatch.pk)
+    if not dispatch.went_out or not dispatch.external_id:
+        raise ValidationError(_("Only a post Zveno published can be changed on the network."))
+    connector = connector_for(dispatch.channel.network)
+    target = target_for(dispatch.channel)
+    started = timezone.now()
+    attempt = Attempt.objects.create(
+        dispatch=dispatch, kind=kind, started_at=started, worker=delivery.worker_id(),
+        request={"method": kind, "external_id": dispatch.external_id,
+                 "text_chars": len(post.text) if post else None},
+    )  # fmt: skip
+    if kind == AttemptKind.EDIT:
+        outcome = connector.edit(target, dispatch.external_id, post)
+    else:
+        outcome = connector.delete(target, dispatch.external_id)
+    Attempt.objects.filter(pk=attempt.pk).update(
+        finished_at=timezone.now(), outcome=str(outcome.kind), reason=str(outcome.reason),
+        duration_ms=int((timezone.now() - started).total_seconds() * 1000),
+        response=" · ".join(x for x in (outcome.detail, outcome.external_id) if x)[:2000],
+    )  # fmt: skip
+    if outcome.kind is OutcomeKind.AUTH_LOST:
+        record_connection(dispatch.channel, outcome)
+    done = outcome.kind is OutcomeKind.PUBLISHED or (
+        kind == AttemptKind.DELETE and outcome.kind is OutcomeKind.NOT_FOUND
+    )
+    if not done:
+        raise ValidationError(outcome.reason or _("The network did not accept the change."))
+    if kind == AttemptKind.DELETE:
+        with transaction.atomic():
+            _set(dispatch, state=S.CANCELLED, external_id="", url="", published_at=None,
+                 reason=_("Deleted from the network."))  # fmt: skip
+    return dispatch
+
+
+def _person_says(actor, dispatch: Dispatch, went_out: bool, url: str) -> None:
+    now = timezone.now()
+    Attempt.objects.create(
+        dispatch=dispatch, kind=AttemptKind.CONFIRM, worker=f"user:{actor.pk}", started_at=now,
+        finished_at=now, duration_ms=0,
+        outcome=str(OutcomeKind.PUBLISHED if went_out else OutcomeKind.NOT_FOUND),
+        request={"by": str(actor), "went_out": went_out}, response=url,
+    )  # fmt: skip
+
+
+def _set(dispatch: Dispatch, **fields) -> None:
+    Dispatch.objects.filter(pk=dispatch.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(dispatch, name, value)
+    if "state" in fields:
+        delivery.DELIVERED(dispatch)  # in the same transaction
+
+
+@transaction.atomic
+def set_missed_policy(actor, project: Project, missed: str) -> PublishingSettings:
+    access.require(actor, project, Capability.MANAGE_PROJECT)
+    if missed not in MissedPolicy.values:
+        raise ValidationError({"missed": _("Unknown choice: %(value)s") % {"value": missed}})
+    row, _created = PublishingSettings.objects.update_or_create(
+        project=project, defaults={"missed": missed}
+    )
+    return row

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
 from zveno.content import selectors, services
-from zveno.content.models import ContentItem, Goal, State, StepKind
+from zveno.content.models import ContentItem, Goal, PublicationStatus, State, StepKind
 from zveno.publishing.models import Format
 from zveno.workspaces import access
 from zveno.workspaces.roles import Capability
@@ -22,8 +22,13 @@ class PublicationOut(Schema):
     network: str
     planned_at: dt.datetime | None = Field(description="UTC; the item's time when not overridden")
     text: str = Field(description="Own text; empty means the item's text")
-    status: str
+    status: str = Field(
+        description="planned, scheduled, sending, published, late, needs_check, failed, held, "
+        "cancelled (the delivery's state once the scheduler has one)"
+    )
     url: str
+    external_id: str = Field("", description="The post's id on the network")
+    last_error: str = Field("", description="Why the last attempt failed, for people")
     published_at: dt.datetime | None
 
 
@@ -159,7 +164,10 @@ class CalendarOut(Schema):
     items: list[ItemOut]
 
 
-def item_out(item: ContentItem) -> dict:
+def item_out(item: ContentItem, sent: dict | None = None) -> dict:
+    publications = list(item.publications.all())
+    if sent is None:
+        sent = selectors.deliveries(p.pk for p in publications)
     return {
         "id": item.pk,
         "title": item.title,
@@ -186,11 +194,13 @@ def item_out(item: ContentItem) -> dict:
                 "network": p.channel.network,
                 "planned_at": p.planned_at or item.planned_at,
                 "text": p.text,
-                "status": p.status,
+                "status": selectors.publication_status(p, sent.get(p.pk)),
                 "url": p.url,
+                "external_id": getattr(sent.get(p.pk), "external_id", ""),
+                "last_error": getattr(sent.get(p.pk), "reason", ""),
                 "published_at": p.published_at,
             }
-            for p in item.publications.all()
+            for p in publications
         ],
         "steps": [
             {
@@ -217,8 +227,11 @@ def _fresh(project, item_id: int) -> dict:
 @router.get("/projects/{slug}/items", response=list[ItemOut])
 def list_items(request, slug: str, filters: Query[ItemFilters]):
     project = access.project_for(request.auth, slug)
-    rows = selectors.filtered(project, filters.start, filters.end, filters.state, filters.channel)
-    return [item_out(i) for i in rows]
+    rows = list(
+        selectors.filtered(project, filters.start, filters.end, filters.state, filters.channel)
+    )
+    sent = selectors.deliveries(p.pk for i in rows for p in i.publications.all())
+    return [item_out(i, sent) for i in rows]
 
 
 @router.post("/projects/{slug}/items", response={201: ItemOut})
@@ -257,7 +270,12 @@ def patch_publication(
     """Sets one channel's own time or text; answers with the whole item."""
     project = access.project_for(request.auth, slug, need=Capability.EDIT_CONTENT)
     publication = get_object_or_404(_item(project, item_id).publications, pk=publication_id)
-    services.update_publication(request.auth, publication, **payload.dict(exclude_unset=True))
+    fields = payload.dict(exclude_unset=True)
+    if publication.status == PublicationStatus.PUBLISHED and set(fields) == {"text"}:
+        # A post Zveno published is changed on the network too.
+        services.edit_published(request.auth, publication, fields["text"])
+    else:
+        services.update_publication(request.auth, publication, **fields)
     return _fresh(project, item_id)
 
 

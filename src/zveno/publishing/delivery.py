@@ -1,0 +1,549 @@
+"""The scheduler: what is due goes out once, and nothing fails silently.
+
+The database is the record. A `Dispatch` per publication holds its state; a worker claims due
+dispatches atomically with a lease (PostgreSQL ``SELECT … FOR UPDATE SKIP LOCKED``; SQLite, one
+writer at a time, a conditional ``UPDATE``), writes an `Attempt` *before* the request goes out and
+its outcome after. A worker that dies loses its lease; the next one finds the attempt without an
+outcome and reconciles before anything is sent again: networks that can be read back (VK, MAX)
+are asked whether the post is there; where nothing can be read back (Telegram) the publication
+waits as "needs a check" for a person's "it went out" or "send again".
+
+The content app sits above this one, so it takes part through seams filled in its ``ready``:
+``DUE`` (the publications that should be delivered), ``CONTENT`` (a publication as a connector
+`Post`, or why it may not go), ``DELIVERED`` (a dispatch's state changed: mirror it) and
+``AUDIENCE`` (who to tell about a failure, a check or a lost channel).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from zveno.core import crypto
+from zveno.core.seams import Seam
+from zveno.notifications.services import notify
+from zveno.publishing import limits
+from zveno.publishing.connections import record_connection, target_for
+from zveno.publishing.connectors.base import Outcome, OutcomeKind, Post, connector_for
+from zveno.publishing.models import (
+    Attempt,
+    AttemptKind,
+    Channel,
+    Connection,
+    Dispatch,
+    DispatchState,
+    HoldReason,
+    MissedPolicy,
+    PublishingSettings,
+)
+
+log = logging.getLogger(__name__)
+S = DispatchState
+
+# --- seams (filled by the content app) ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """A publication that should be delivered: approved, on a channel Zveno publishes to."""
+
+    ref: int
+    channel_id: int
+    due_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a publication may not go out now. `state`: planned (not approved) or failed."""
+
+    reason: str
+    state: str = S.PLANNED
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who hears about a dispatch: the item's SMM (and, for a lost channel, the project lead)."""
+
+    smm: list = field(default_factory=list)
+    leads: list = field(default_factory=list)
+    title: str = ""
+    url: str = ""
+
+
+DUE = Seam("publishing.due")  # () -> Iterable[Wanted]
+CONTENT = Seam("publishing.content")  # (dispatch) -> Post | Refusal | None (None: not mine)
+DELIVERED = Seam("publishing.delivered")  # (dispatch) -> None
+AUDIENCE = Seam("publishing.audience")  # (dispatch) -> Audience | None
+
+ACTIVE = (S.SCHEDULED, S.SENDING, S.HELD, S.PLANNED)
+GRACE = dt.timedelta(minutes=5)  # later than this after its time, a first send is "late"
+LATE_WINDOW = dt.timedelta(hours=2)  # MissedPolicy.AUTO: publish late under this, else hold
+MAX_TRANSIENT = 5  # transient failures in a row before a dispatch fails
+MAX_WAIT_IN_PLACE = 2.0  # seconds a worker waits for a rate-limit slot before moving on
+RECHECK = dt.timedelta(seconds=30)  # reconciliation that could not tell: ask again after
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident() % 100000}"
+
+
+def lease() -> dt.timedelta:
+    return dt.timedelta(seconds=getattr(settings, "PUBLISHING_LEASE_SECONDS", 120))
+
+
+def first_answer(seam: Seam, *args):
+    for function in seam:
+        answer = function(*args)
+        if answer is not None:
+            return answer
+    return None
+
+
+# --- keeping dispatches in step with the plan --------------------------------------------------
+
+
+def sync() -> int:
+    """Creates or re-times the dispatches of what is due; a dispatch whose publication is no
+    longer approved goes back to planned. Returns how many rows changed."""
+    wanted = {w.ref: w for provider in DUE for w in provider()}
+    changed = 0
+    existing = {d.ref: d for d in Dispatch.objects.filter(ref__in=list(wanted))}
+    new = []
+    for ref, w in wanted.items():
+        d = existing.get(ref)
+        if d is None:
+            new.append(Dispatch(ref=ref, channel_id=w.channel_id, due_at=w.due_at,
+                                guid=uuid.uuid4().hex, state=S.SCHEDULED))  # fmt: skip
+            continue
+        if d.state == S.PLANNED or (d.state in (S.SCHEDULED, S.HELD) and d.due_at != w.due_at):
+            fields = {"due_at": w.due_at, "channel_id": w.channel_id}
+            if d.state == S.PLANNED or (
+                d.hold_reason == HoldReason.MISSED and w.due_at > timezone.now()
+            ):
+                fields.update(state=S.SCHEDULED, hold_reason="", reason="", next_try_at=None)
+            changed += Dispatch.objects.filter(pk=d.pk, state=d.state).update(**fields)
+    if new:
+        Dispatch.objects.bulk_create(new, ignore_conflicts=True)
+        changed += len(new)
+    gone = Dispatch.objects.filter(state__in=(S.SCHEDULED, S.HELD)).exclude(ref__in=list(wanted))
+    changed += gone.update(state=S.PLANNED, hold_reason="", next_try_at=None)
+    return changed
+
+
+# --- the claim ----------------------------------------------------------------------------------
+
+
+def _claimable(now: dt.datetime):
+    due = Q(state=S.SCHEDULED, due_at__lte=now) & (
+        Q(next_try_at__isnull=True) | Q(next_try_at__lte=now)
+    )
+    abandoned = Q(state=S.SENDING, lease_until__lt=now)  # its worker died or hung
+    return Dispatch.objects.filter(due | abandoned)
+
+
+def claim(owner: str, limit: int = 20, now: dt.datetime | None = None) -> list[Dispatch]:
+    """Takes up to `limit` due dispatches for `owner` under a lease; no two workers get one."""
+    now = now or timezone.now()
+    until = now + lease()
+    if connection.vendor == "postgresql":
+        with transaction.atomic():
+            ids = list(
+                _claimable(now).order_by("due_at", "pk").select_for_update(skip_locked=True)
+                .values_list("pk", flat=True)[:limit]
+            )  # fmt: skip
+            Dispatch.objects.filter(pk__in=ids).update(
+                state=S.SENDING, lease_owner=owner, lease_until=until
+            )
+    else:
+        ids = []
+        candidates = list(
+            _claimable(now)
+            .order_by("due_at", "pk")
+            .values_list("pk", "state", "lease_until")[: limit * 2]
+        )
+        for pk, state, lease_until in candidates:
+            if len(ids) >= limit:
+                break
+            taken = Dispatch.objects.filter(pk=pk, state=state, lease_until=lease_until).update(
+                state=S.SENDING, lease_owner=owner, lease_until=until
+            )
+            if taken:
+                ids.append(pk)
+    return list(Dispatch.objects.filter(pk__in=ids, lease_owner=owner).select_related("channel"))
+
+
+def _ours(dispatch: Dispatch):
+    return Dispatch.objects.filter(
+        pk=dispatch.pk, state=S.SENDING, lease_owner=dispatch.lease_owner
+    )
+
+
+def _release(dispatch: Dispatch, **fields) -> bool:
+    """Ends our lease with the given fields; False when the lease was no longer ours."""
+    fields.setdefault("lease_owner", "")
+    fields.setdefault("lease_until", None)
+    done = _ours(dispatch).update(**fields)
+    for name, value in fields.items():
+        setattr(dispatch, name, value)
+    if done and "state" in fields:
+        DELIVERED(dispatch)  # the content mirrors it (its own short transaction)
+    return bool(done)
+
+
+# --- one pass -----------------------------------------------------------------------------------
+
+
+@dataclass
+class PassReport:
+    claimed: int = 0
+    published: int = 0
+    held: int = 0
+    failed: int = 0
+    checks: int = 0
+    retried: int = 0
+    waits: int = 0
+
+    def add(self, other: PassReport) -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+def run_pass(
+    owner: str | None = None, limit: int | None = None, do_sync: bool = True
+) -> PassReport:
+    """One pass: keep dispatches in step with the plan, claim what is due, deliver it."""
+    owner = owner or worker_id()
+    if do_sync:
+        sync()
+    report = PassReport()
+    batch = claim(owner, limit or getattr(settings, "PUBLISHING_BATCH", 20))
+    report.claimed = len(batch)
+    for dispatch in batch:
+        deliver(dispatch, report)
+    return report
+
+
+def run_until_empty(owner: str | None = None, max_seconds: float = 50.0) -> PassReport:
+    """Passes until nothing is due (or time is up): the job the worker's beat queues."""
+    owner = owner or worker_id()
+    total = PassReport()
+    deadline = time.monotonic() + max_seconds
+    first = True
+    while time.monotonic() < deadline:
+        report = run_pass(owner, do_sync=first)
+        first = False
+        total.add(report)
+        if not report.claimed:
+            break
+    return total
+
+
+# --- one delivery -------------------------------------------------------------------------------
+
+
+def deliver(dispatch: Dispatch, report: PassReport | None = None) -> Dispatch:
+    """Takes one claimed dispatch as far as it can go now."""
+    report = report or PassReport()
+    channel = dispatch.channel
+    content = first_answer(CONTENT, dispatch)
+    if content is None:
+        _finish(dispatch, state=S.CANCELLED, reason=_("The publication no longer exists."))
+        return dispatch
+    if isinstance(content, Refusal):
+        _finish(dispatch, state=content.state, reason=content.reason)
+        if content.state == S.FAILED:
+            report.failed += 1
+            _tell(dispatch, "failed", content.reason)
+        return dispatch
+    post: Post = content
+    connector = connector_for(channel.network)
+    channel.refresh_from_db(fields=["connection", "credentials", "connection_result", "handle"])
+    if connector is None:
+        _finish(dispatch, state=S.PLANNED, reason=_("Zveno does not publish to this network."))
+        return dispatch
+    if not channel.credentials or channel.connection == Connection.NEEDS_RECONNECT:
+        reason = _("The channel is not connected.") if not channel.credentials else (
+            channel.connection_result.get("reason", "") or _("The channel needs reconnecting.")
+        )  # fmt: skip
+        _hold_channel(channel, dispatch, reason)
+        report.held += 1
+        return dispatch
+    try:
+        target = target_for(channel)
+    except crypto.CannotDecrypt:
+        _lose_channel(channel, dispatch, Outcome(OutcomeKind.AUTH_LOST, reason=_(
+            "The stored token cannot be read with the current keys: connect again.")))  # fmt: skip
+        report.held += 1
+        return dispatch
+
+    # 1. Never blindly again: an attempt without a known outcome is reconciled first.
+    pending = _unresolved(dispatch)
+    if pending is not None:
+        if not connector.can_read_back:
+            _finish(dispatch, state=S.NEEDS_CHECK, reason=_(
+                "The network did not answer whether the post went out, and it cannot be read "
+                "back: check the channel and say whether it went out."))  # fmt: skip
+            report.checks += 1
+            _tell(dispatch, "needs_check", dispatch.reason)
+            return dispatch
+        since = pending.started_at
+        outcome = _attempt(
+            dispatch, AttemptKind.RECONCILE, connector.find, target, post, since,
+            request={"method": "find", "guid": post.guid, "since": since.isoformat()},
+        )  # fmt: skip
+        if outcome is None:
+            return dispatch  # the lease was lost: another worker has it
+        if outcome.kind is OutcomeKind.PUBLISHED:
+            _published(dispatch, outcome, report)
+            return dispatch
+        if outcome.kind is OutcomeKind.AUTH_LOST:
+            _lose_channel(channel, dispatch, outcome)
+            report.held += 1
+            return dispatch
+        if outcome.kind is not OutcomeKind.NOT_FOUND:
+            reason = outcome.reason or _("The network could not be checked yet.")
+            _finish(
+                dispatch, state=S.SCHEDULED, next_try_at=timezone.now() + RECHECK, reason=reason
+            )
+            report.retried += 1
+            return dispatch
+
+    # 2. Missed while nothing ran: the project's choice.
+    now = timezone.now()
+    late = dispatch.due_at is not None and now - dispatch.due_at > GRACE
+    first = not dispatch.attempts.filter(kind=AttemptKind.PUBLISH).exists()
+    if late and first and not dispatch.send_late and _holds_missed(channel, now - dispatch.due_at):
+        reason = _("Its time passed while nothing was running: publish it late or cancel it.")
+        _finish(dispatch, state=S.HELD, hold_reason=HoldReason.MISSED, reason=reason)
+        report.held += 1
+        _tell(dispatch, "missed", reason)
+        return dispatch
+
+    # 3. The network's own rules, again just before sending.
+    problems = connector.validate(post)
+    if problems:
+        reason = " ".join(p.message for p in problems)
+        _finish(dispatch, state=S.FAILED, reason=reason)
+        report.failed += 1
+        _tell(dispatch, "failed", reason)
+        return dispatch
+
+    # 4. A slot of every rate limit it falls under.
+    keys = limits.keys_for(channel, target.credentials)
+    wait = limits.take(keys)
+    while 0 < wait <= MAX_WAIT_IN_PLACE:
+        time.sleep(wait)
+        wait = limits.take(keys)
+    if wait > 0:
+        _finish(dispatch, state=S.SCHEDULED,
+                next_try_at=timezone.now() + dt.timedelta(seconds=wait))  # fmt: skip
+        report.waits += 1
+        return dispatch
+
+    # 5. Send: the attempt is on record before the request leaves.
+    summary = {
+        "method": "publish", "network": channel.network, "handle": channel.handle,
+        "text_chars": len(post.text or ""), "media": len(post.media), "guid": post.guid,
+        "is_ad": post.is_ad,
+    }  # fmt: skip
+    outcome = _attempt(dispatch, AttemptKind.PUBLISH, connector.publish, target, post,
+                       request=summary)  # fmt: skip
+    if outcome is None:
+        return dispatch
+    _act_on(dispatch, outcome, report, late=late, keys=list(keys))
+    return dispatch
+
+
+def _act_on(dispatch, outcome: Outcome, report: PassReport, *, late: bool, keys: list) -> None:
+    kind = outcome.kind
+    if kind is OutcomeKind.PUBLISHED:
+        _published(dispatch, outcome, report, late=late)
+    elif kind is OutcomeKind.RATE_LIMITED:
+        seconds = outcome.retry_after or 1.0
+        limits.block(keys, seconds)
+        _finish(dispatch, state=S.SCHEDULED, reason=outcome.reason,
+                next_try_at=timezone.now() + dt.timedelta(seconds=seconds))  # fmt: skip
+        report.waits += 1
+    elif kind is OutcomeKind.AUTH_LOST:
+        _lose_channel(dispatch.channel, dispatch, outcome)
+        report.held += 1
+    elif kind is OutcomeKind.REJECTED:
+        _finish(dispatch, state=S.FAILED, reason=outcome.reason or outcome.detail)
+        report.failed += 1
+        _tell(dispatch, "failed", dispatch.reason)
+    elif kind is OutcomeKind.UNKNOWN:
+        if connector_for(dispatch.channel.network).can_read_back:
+            _finish(
+                dispatch, state=S.SCHEDULED, next_try_at=timezone.now() + dt.timedelta(seconds=5),
+                reason=_("No answer came; the network is checked before anything is sent again."),
+            )  # fmt: skip
+            report.retried += 1
+        else:
+            _finish(dispatch, state=S.NEEDS_CHECK, reason=_(
+                "The network did not answer whether the post went out, and it cannot be read "
+                "back: check the channel and say whether it went out."))  # fmt: skip
+            report.checks += 1
+            _tell(dispatch, "needs_check", dispatch.reason)
+    else:  # TRANSIENT (and NOT_FOUND, which publish never answers)
+        tries = dispatch.tries + 1
+        if tries >= MAX_TRANSIENT:
+            reason = outcome.reason or _("The network kept failing: %(detail)s") % {
+                "detail": outcome.detail
+            }
+            _finish(dispatch, state=S.FAILED, tries=tries, reason=reason)
+            report.failed += 1
+            _tell(dispatch, "failed", reason)
+        else:
+            backoff = dt.timedelta(seconds=min(600, 15 * 2 ** (tries - 1)))
+            _finish(dispatch, state=S.SCHEDULED, tries=tries, next_try_at=timezone.now() + backoff,
+                    reason=outcome.reason or outcome.detail)  # fmt: skip
+            report.retried += 1
+
+
+def _attempt(dispatch: Dispatch, kind: str, call, *args, request: dict) -> Outcome | None:
+    """Writes the attempt (renewing our lease in the same transaction), makes the call, writes
+    its outcome. None when the lease is no longer ours: then nothing was sent."""
+    started = timezone.now()
+    with transaction.atomic():
+        if not _ours(dispatch).update(lease_until=started + lease()):
+            return None
+        attempt = Attempt.objects.create(
+            dispatch=dispatch, kind=kind, worker=dispatch.lease_owner, started_at=started,
+            request=request,
+        )  # fmt: skip
+    clock = time.monotonic()
+    outcome = call(*args)
+    took = int((time.monotonic() - clock) * 1000)
+    response = " · ".join(x for x in (outcome.detail, outcome.external_id, outcome.url) if x)
+    Attempt.objects.filter(pk=attempt.pk).update(
+        finished_at=timezone.now(), duration_ms=took, outcome=str(outcome.kind),
+        response=response[:2000], reason=str(outcome.reason or "")[:2000],
+    )  # fmt: skip
+    return outcome
+
+
+def _unresolved(dispatch: Dispatch) -> Attempt | None:
+    """The last publish attempt, when nobody knows whether it went out (and no reconciliation
+    or person has said since)."""
+    last = (
+        dispatch.attempts.filter(kind__in=(AttemptKind.PUBLISH, AttemptKind.RECONCILE,
+                                           AttemptKind.CONFIRM))
+        .order_by("-started_at", "-pk").first()
+    )  # fmt: skip
+    if last is None:
+        return None
+    if last.kind == AttemptKind.PUBLISH and last.outcome in ("", OutcomeKind.UNKNOWN):
+        return last
+    if last.kind == AttemptKind.RECONCILE and last.outcome not in (
+        OutcomeKind.NOT_FOUND,
+        OutcomeKind.PUBLISHED,
+    ):
+        publish = dispatch.attempts.filter(kind=AttemptKind.PUBLISH).order_by("-started_at").first()
+        return publish
+    return None
+
+
+def _holds_missed(channel: Channel, lateness: dt.timedelta) -> bool:
+    policy = (
+        PublishingSettings.objects.filter(project_id=channel.project_id)
+        .values_list("missed", flat=True).first() or MissedPolicy.AUTO
+    )  # fmt: skip
+    if policy == MissedPolicy.LATE:
+        return False
+    if policy == MissedPolicy.HOLD:
+        return True
+    return lateness >= LATE_WINDOW
+
+
+def _finish(dispatch: Dispatch, **fields) -> None:
+    if fields.get("state") != S.HELD:
+        fields.setdefault("hold_reason", "")
+    _release(dispatch, **fields)
+
+
+def _published(dispatch: Dispatch, outcome: Outcome, report: PassReport, late=False) -> None:
+    _finish(
+        dispatch, state=S.LATE if late else S.PUBLISHED, external_id=outcome.external_id,
+        url=outcome.url, published_at=timezone.now(), reason="", tries=0, next_try_at=None,
+    )  # fmt: skip
+    report.published += 1
+
+
+def _hold_channel(channel: Channel, dispatch: Dispatch, reason: str) -> None:
+    _finish(dispatch, state=S.HELD, hold_reason=HoldReason.RECONNECT, reason=reason)
+
+
+def _lose_channel(channel: Channel, dispatch: Dispatch, outcome: Outcome) -> None:
+    """The channel's authorisation is gone: it needs reconnecting, everything due on it is held
+    (not failed one by one), and the SMM and the project lead are told once."""
+    reason = outcome.reason or _("The network no longer accepts the channel's token.")
+    flipped = (
+        Channel.objects.filter(pk=channel.pk)
+        .exclude(connection=Connection.NEEDS_RECONNECT)
+        .update(connection=Connection.NEEDS_RECONNECT)
+    )
+    record_connection(channel, outcome)
+    _hold_channel(channel, dispatch, reason)
+    Dispatch.objects.filter(channel=channel, state=S.SCHEDULED).update(
+        state=S.HELD, hold_reason=HoldReason.RECONNECT, reason=reason
+    )
+    if flipped:
+        _tell(dispatch, "reconnect", reason, leads=True)
+
+
+# What happened -> the event declared in notifications.events (its channels: inbox, e-mail, …).
+VERBS = {
+    "failed": "publication_failed",
+    "needs_check": "publication_needs_check",
+    "missed": "publication_needs_check",
+    "reconnect": "channel_reconnect",
+}
+
+
+def _tell(dispatch: Dispatch, verb: str, reason: str, leads: bool = False) -> None:
+    """The item's SMM (and for a lost channel the project lead) hear at once: inbox and e-mail."""
+    audience: Audience | None = first_answer(AUDIENCE, dispatch)
+    if audience is None:
+        return
+    people = list(audience.smm) + (list(audience.leads) if leads else [])
+    channel = dispatch.channel
+    texts = {
+        "failed": _("Not published to %(channel)s: %(title)s. %(reason)s"),
+        "needs_check": _("Check whether it went out on %(channel)s: %(title)s."),
+        "missed": _("Missed its time on %(channel)s: %(title)s. Publish it late or cancel it."),
+        "reconnect": _("%(channel)s needs reconnecting; its publications are held. %(reason)s"),
+    }
+    text = texts[verb] % {"channel": channel.name, "title": audience.title, "reason": reason}
+    key = f"pub:{verb}:{channel.pk if verb == 'reconnect' else dispatch.pk}:" + (
+        f"{timezone.now():%Y%m%d%H%M}" if verb == "reconnect" else f"{dispatch.attempts.count()}"
+    )
+    notify(people, project=channel.project, verb=VERBS[verb], key=key, text=text,
+           url=audience.url, data={"dispatch": dispatch.pk, "state": dispatch.state})  # fmt: skip
+
+
+def deliver_now(dispatch_id: int, owner: str | None = None) -> str:
+    """Claims one scheduled dispatch whatever its time (a person said "now") and delivers it;
+    answers its state afterwards ("" when another worker has it)."""
+    owner = owner or worker_id()
+    now = timezone.now()
+    free = Q(state=S.SCHEDULED) | Q(state=S.SENDING, lease_until__lt=now)
+    taken = Dispatch.objects.filter(free, pk=dispatch_id).update(
+        state=S.SENDING, lease_owner=owner, lease_until=now + lease()
+    )
+    if not taken:
+        return ""
+    dispatch = Dispatch.objects.select_related("channel").get(pk=dispatch_id)
+    deliver(dispatch)
+    return dispatch.state
