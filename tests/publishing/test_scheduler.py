@@ -156,7 +156,7 @@ def test_a_revoked_token_holds_the_channel_and_tells_smm_and_lead_at_once(
     assert states == {S.HELD}
     assert {dispatch_of(i).hold_reason for i in items} == {HoldReason.RECONNECT}
     assert fake_vk.method_calls("wall.post") == 1  # one request found it out; the rest wait
-    told = Notification.objects.filter(verb="pub_reconnect")
+    told = Notification.objects.filter(verb="channel_reconnect")
     assert {n.user.username for n in told} == {"smm", "owner"}  # the SMM and the producer
     assert {m.to[0] for m in mail.outbox} >= {"smm@example.test", "owner@example.test"}
     # Connected again: held publications go out (late, by the project's rule).
@@ -178,7 +178,7 @@ def test_a_refused_post_fails_with_the_networks_reason_and_the_smm_is_told(world
     assert dispatch.state == S.FAILED and dispatch.reason
     assert "219" in dispatch.attempts.get().response  # the network's own words, in the log
     assert item.publications.get().status == PublicationStatus.FAILED
-    note = Notification.objects.get(verb="pub_failed")
+    note = Notification.objects.get(verb="publication_failed")
     assert note.user.username == "smm" and item.title in note.text
     assert mail.outbox and mail.outbox[-1].to == ["smm@example.test"]
 
@@ -193,7 +193,7 @@ def test_rate_limits_wait_exactly_as_the_network_says(world, vk, fake_vk, code, 
     assert dispatch.state == S.SCHEDULED
     waited = (dispatch.next_try_at - before).total_seconds()
     assert wait <= waited < wait + 2
-    assert not Notification.objects.filter(verb__startswith="pub_").exists()
+    assert not Notification.objects.filter(verb__startswith="publication_").exists()
 
 
 def test_server_errors_are_retried_with_backoff_then_fail_loudly(world, vk, fake_vk, clock):
@@ -206,7 +206,7 @@ def test_server_errors_are_retried_with_backoff_then_fail_loudly(world, vk, fake
             assert dispatch.state == S.SCHEDULED and dispatch.tries == n + 1
             clock.shift(dt.timedelta(minutes=11))
     assert dispatch.state == S.FAILED
-    assert Notification.objects.filter(verb="pub_failed").exists()
+    assert Notification.objects.filter(verb="publication_failed").exists()
     assert fake_vk.accepted[VK_GROUP] == 0
 
 
@@ -221,7 +221,7 @@ def test_missed_by_hours_is_held_and_the_smm_asked(world, api, vk, fake_vk):
     run()
     dispatch = dispatch_of(item)
     assert dispatch.state == S.HELD and dispatch.hold_reason == HoldReason.MISSED
-    assert Notification.objects.get(verb="pub_missed").user.username == "smm"
+    assert Notification.objects.get(verb="publication_needs_check").user.username == "smm"
     assert fake_vk.accepted[VK_GROUP] == 0
     # "Publish it late": the retry sends it, marked late.
     publication = item.publications.get()
@@ -286,7 +286,7 @@ def test_publish_now_refuses_an_unapproved_item(world, api, vk):
     path = f"/api/v1/projects/alpha/items/{item.pk}/publications/{publication.pk}/publish"
     answer = api(world, "smm").post(path)
     assert answer.status_code == 422
-    assert "approv" in answer.content.decode()
+    assert "согласован" in answer.json()["error"]["message"]
 
 
 def test_a_needs_check_answer_decides(world, api, vk, fake_vk):
