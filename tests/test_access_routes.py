@@ -241,6 +241,9 @@ API_BODIES = {
         "slots": [{"weekday": 0, "time": "10:00"}],
     },
     ("PATCH", "/api/v1/projects/{slug}/channels/{channel_id}"): {"name": "Новое имя"},
+    ("POST", "/api/v1/projects/{slug}/items/{item_id}/publications/{publication_id}/confirm"): {
+        "went_out": True,
+    },
     ("POST", "/api/v1/projects/{slug}/items/{item_id}/comments"): {"text": "Комментарий @smm"},
     ("PATCH", "/api/v1/projects/{slug}/items/{item_id}/comments/{comment_id}"): {
         "text": "Исправлено",

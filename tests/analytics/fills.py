@@ -120,6 +120,7 @@ FILLS = {
     "note_id": _voice_note,
     "endpoint_id": lambda world, name: _webhook(world).pk,
     "delivery_id": lambda world, name: _webhook(world).deliveries.first().pk,
+    "action": lambda world, name: "cancel",  # a publication's delivery action
     "chart": lambda world, name: "funnel",
     "preset": lambda world, name: "zveno_posts",
 }

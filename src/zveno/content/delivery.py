@@ -42,6 +42,7 @@ def due():
             channel__network__in=registered_networks(),
         )
         .exclude(status=PublicationStatus.PUBLISHED)
+        .exclude(channel__credentials="")  # not connected: marked published by hand
         .annotate(when=Coalesce("planned_at", "item__planned_at"))
         .filter(when__isnull=False)
         .values_list("pk", "channel_id", "when")

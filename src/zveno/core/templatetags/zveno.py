@@ -25,7 +25,7 @@ def role_label(role: str) -> str:
 
 # The project's sections: each page's ``tab`` belongs to one group of the first tab row.
 TAB_GROUPS = {
-    "content": {"content", "plan", "calendar", "requests", "my_work"},
+    "content": {"content", "plan", "calendar", "requests", "my_work", "publishing"},
     "team": {"members", "stages", "tasks", "matrix", "agreement", "workload"},
     "analytics": {
         "analytics",
