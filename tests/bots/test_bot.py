@@ -10,12 +10,14 @@ import re
 
 import pytest
 from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from tests.bots.conftest import EXPERT_CHAT
 from tests.fakes.fixtures import TG_TOKEN
 from zveno.bots import polling, services
 from zveno.bots.models import ProcessedUpdate, VoiceNote
+from zveno.content import collab
 from zveno.content import requests as expert_requests
 from zveno.content import services as content
 from zveno.content.models import Approval, ExpertRequest, Media, State
@@ -138,13 +140,17 @@ def test_an_approval_request_shows_the_item_and_decides_through_the_approval_ser
     expert = world.users["expert"]
     link(world, login, telegram_bot)
     item = to_expert(world)
+    picture = SimpleUploadedFile("kitchen.png", PNG, "image/png")
+    collab.attach_media(world.users["smm"], item, picture)
     # what the workflow's hand-over sends: approval_requested with the item
     notifications.notify(
         [expert], project=world.alpha, verb="approval_requested", key=f"item:{item.pk}:x",
         text="Согласуйте", data={"item": item.pk},
     )  # fmt: skip
     delivery.send_due()
-    card = telegram_bot.seen_by(EXPERT_CHAT)[-1]
+    photo, card = telegram_bot.seen_by(EXPERT_CHAT)[-2:]
+    assert "photo" in photo["message"] and photo["text"] == "Ипотека 2027"  # as it will look
+    assert telegram_bot.uploads[-1]["size"] == len(PNG)
     assert "Ипотека 2027" in card["text"] and "Ставка 6 %" in card["text"]
     assert "10" in card["text"]  # the planned day, in the expert's time zone
     press(telegram_bot, "a:")
@@ -154,8 +160,10 @@ def test_an_approval_request_shows_the_item_and_decides_through_the_approval_ser
     assert approval.decision == "approved"
     assert item.activities.filter(verb="approved", actor=expert).exists()
     assert telegram_bot.callback_answers[-1]["user"] == EXPERT_CHAT
-    press_again = telegram_bot.seen_by(EXPERT_CHAT)
-    assert press_again[-2]["buttons"] in ([], [[]])  # the decided card lost its buttons
+    decided = next(
+        m for m in telegram_bot.seen_by(EXPERT_CHAT) if m["message_id"] == card["message_id"]
+    )
+    assert decided["buttons"] in ([], [[]])  # the decided card lost its buttons
 
 
 def test_request_changes_takes_the_next_voice_message_as_the_comment(world, login, telegram_bot):
@@ -341,3 +349,41 @@ def test_case_one_turned_around_an_expert_who_lives_in_the_messenger(
     assert after.with_input == 2 and after.published == 3
     assert not _h4_requests(world.alpha)
     assert type(expert).objects.get(pk=expert.pk).last_login == linked_login  # no web login
+
+
+def test_a_429_from_the_messenger_waits_as_long_as_it_asks(world, login, telegram_bot, clock):
+    link(world, login, telegram_bot)
+    telegram_bot.fail_next(429, method="sendMessage", retry_after=300)
+    notifications.notify([world.users["expert"]], project=world.alpha, verb="mentioned",
+                         key="comment:1", text="Вас упомянули")  # fmt: skip
+    assert delivery.send_due() == {"failed": 1}
+    row = Notification.objects.get(verb="mentioned").deliveries.get()
+    assert row.not_before - row.claimed_at >= dt.timedelta(seconds=300)
+    clock.shift(dt.timedelta(seconds=301))
+    assert delivery.send_due() == {"sent": 1}
+    assert telegram_bot.seen_by(EXPERT_CHAT)[-1]["text"].startswith("Вас упомянули")
+
+
+def test_an_invited_expert_links_the_messenger_right_after_joining(world, client, telegram_bot):
+    from zveno.accounts import services as account_services
+
+    invitation = account_services.invite(
+        world.users["owner"], project=world.alpha, name="Ирина Экспертова",
+        job_roles=["expert"],
+    )  # fmt: skip
+    path = account_services.invitation_link(invitation).split("://", 1)[-1]
+    path = path[path.index("/") :]
+    joined = client.post(path, {
+        "name": "Ирина Экспертова", "username": "irina", "email": "irina@example.test",
+        "password1": "a-long-enough-password-42", "password2": "a-long-enough-password-42",
+    })  # fmt: skip
+    assert joined.status_code == 302
+    landing = joined["Location"]
+    assert landing.startswith(reverse("bots:link", args=["telegram"]))
+    assert "next=%2Fp%2Falpha%2F" in landing
+    page = client.post(landing).content.decode()
+    assert 'id="link-later" href="/p/alpha/"' in page
+    telegram_bot.add_user(7007, "Ирина")
+    telegram_bot.user_start(7007, re.search(r"\?start=([\w-]+)", page).group(1))
+    poll()
+    assert MessengerAccount.objects.get(chat_id="7007").user.username == "irina"

@@ -200,3 +200,25 @@ def test_the_workflow_emits_status_changes_decisions_and_answers(world, receiver
     answered = [d for d in receiver.accepted if d["event"] == "expert_request.answered"]
     assert answered[0]["data"]["answer"]["text"] == "Клиент купил за два дня"
     assert answered[0]["data"]["answer"]["by"]["name"] == "Expert"
+
+
+def test_secrets_follow_a_key_rotation(world, receiver, settings):
+    import io
+
+    from cryptography.fernet import Fernet
+    from django.core.management import call_command
+
+    from zveno.core import crypto
+
+    endpoint = _endpoint(world, receiver)
+    old = crypto.key_from_secret(settings.SECRET_KEY).decode()
+    new = Fernet.generate_key().decode()
+    settings.ZVENO_ENCRYPTION_KEYS = [new, old]
+    out = io.StringIO()
+    call_command("rotate_credentials", stdout=out)
+    assert "1 webhook" in out.getvalue()
+    settings.ZVENO_ENCRYPTION_KEYS = [new]
+    endpoint.refresh_from_db()
+    assert services.secret_of(endpoint) == receiver.secret
+    services.emit(world.workspace_a, "item.status_changed", {"item": {"id": 1}})
+    assert sending.send_due() == {"delivered": 1}

@@ -60,6 +60,18 @@ def item_card(user, item: ContentItem) -> tuple[str, list[list[Button]]]:
     return "\n".join(lines), buttons
 
 
+def item_picture(item: ContentItem) -> tuple[str, bytes, str] | None:
+    """The item's first image (name, bytes, type), shown above its card as it will go out."""
+    first = item.media.filter(kind="image").first()
+    if first is None:
+        return None
+    with first.file.open("rb") as stored:
+        content = stored.read()
+    head = content[:4]
+    mime = "image/png" if head.startswith(b"\x89PNG") else "image/jpeg"
+    return first.file.name.rsplit("/", 1)[-1], content, mime
+
+
 def request_card(user, found: ExpertRequest, headline: str = "") -> tuple[str, list]:
     lines = []
     if headline:

@@ -70,6 +70,9 @@ class Platform:
     def send(self, chat_id: str, text: str, buttons: list[list[Button]] = ()) -> str:
         raise NotImplementedError
 
+    def send_photo(self, chat_id: str, name: str, content: bytes, mime: str, caption: str) -> str:
+        raise NotImplementedError
+
     def answer(self, incoming: Incoming, text: str) -> None:
         raise NotImplementedError
 
@@ -126,6 +129,19 @@ class Telegram(Platform):
             "sendMessage", chat_id=chat_id, text=text[:4096], parse_mode="HTML",
             reply_markup=_tg_markup(buttons), link_preview_options={"is_disabled": True},
         )  # fmt: skip
+        return str(sent["message_id"])
+
+    def send_photo(self, chat_id: str, name: str, content: bytes, mime: str, caption: str) -> str:
+        with self._client(60) as client:
+            try:
+                sent = client.call(
+                    "sendPhoto", files={"photo": (name, content, mime)}, chat_id=chat_id,
+                    caption=caption[:1024], parse_mode="HTML",
+                )  # fmt: skip
+            except TelegramError as exc:
+                if exc.code == 403:
+                    raise Blocked(exc.description) from exc
+                raise
         return str(sent["message_id"])
 
     def answer(self, incoming: Incoming, text: str) -> None:
@@ -240,6 +256,14 @@ class Max(Platform):
 
     def send(self, chat_id: str, text: str, buttons=()) -> str:
         body = {"text": text[:4000], "format": "html", "attachments": _max_keyboard(buttons)}
+        sent = self._request("POST", "/messages", {"user_id": chat_id}, body)
+        return str(sent["message"]["body"]["mid"])
+
+    def send_photo(self, chat_id: str, name: str, content: bytes, mime: str, caption: str) -> str:
+        with MaxClient(self.token, self.base_url, timeout=60) as client:
+            payload = client.upload("image", name, content, mime)
+        body = {"text": caption[:4000], "format": "html",
+                "attachments": [{"type": "image", "payload": payload}]}  # fmt: skip
         sent = self._request("POST", "/messages", {"user_id": chat_id}, body)
         return str(sent["message"]["body"]["mid"])
 

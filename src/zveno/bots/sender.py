@@ -9,6 +9,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from zveno.bots import cards, platforms
+from zveno.bots.platforms import escape
+from zveno.content.models import ContentItem
 from zveno.notifications.messengers import Blocked
 
 log = logging.getLogger(__name__)
@@ -24,7 +26,25 @@ def send(account, message) -> None:
     if platform is None:
         raise RuntimeError(f"no {account.messenger} bot is configured")
     text, buttons = cards.for_notification(account.user, message)
+    picture = _picture(message)
+    if picture is not None:
+        name, content, mime, title = picture
+        try:
+            platform.send_photo(account.chat_id, name, content, mime, caption=escape(title))
+        except Blocked:
+            raise
+        except Exception as exc:  # the card still goes out, without its picture
+            log.warning("%s: picture not sent: %s", account.messenger, exc)
     platform.send(account.chat_id, text, buttons)
+
+
+def _picture(message):
+    item_id = (message.data or {}).get("item")
+    if not item_id or message.verb != "approval_requested":
+        return None
+    item = ContentItem.objects.filter(pk=item_id).first()
+    found = cards.item_picture(item) if item is not None else None
+    return (*found, item.title) if found else None
 
 
 def goodbye(account) -> None:

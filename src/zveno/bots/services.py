@@ -23,6 +23,7 @@ from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from zveno.bots import cards, platforms
@@ -45,6 +46,20 @@ AWAIT_FOR = dt.timedelta(hours=2)
 
 def _hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def available() -> list[str]:
+    """The messengers with a configured bot."""
+    return list(platforms.configured())
+
+
+def link_page_after_invitation(invitation, destination: str) -> str:
+    """Where an invited expert lands: the page that links their messenger (with a way on to
+    ``destination``) when a bot is configured, else ``destination`` itself."""
+    found = available()
+    if "expert" not in (invitation.job_roles or []) or not found:
+        return destination
+    return reverse("bots:link", args=[found[0]]) + "?" + urlencode({"next": destination})
 
 
 def webhook_secret(messenger: str) -> str:

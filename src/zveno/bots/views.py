@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, render
 from django.urls import path
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -33,7 +34,10 @@ def link(request, messenger: str):
         except ValidationError:
             raise Http404 from None
     account = MessengerAccount.objects.filter(user=request.user, messenger=messenger).first()
-    ctx = {"messenger": messenger, "url": url, "account": account,
+    later = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(later, {request.get_host()}, request.is_secure()):
+        later = ""
+    ctx = {"messenger": messenger, "url": url, "account": account, "next": later,
            "minutes": settings.ZVENO_BOT_LINK_MINUTES}  # fmt: skip
     if request.headers.get("HX-Request"):
         return render(request, "bots/_link_status.html", ctx)

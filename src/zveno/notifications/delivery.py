@@ -62,6 +62,9 @@ def deliver(delivery_id: int) -> str:
             _finish(delivery, DeliveryStatus.GAVE_UP, str(exc))
             return "gave_up"
         wait = BACKOFF * (2 ** (delivery.attempts - 1))
+        asked = getattr(exc, "retry_after", None)  # a messenger's 429 says how long to wait
+        if asked:
+            wait = max(wait, dt.timedelta(seconds=float(asked)))
         Delivery.objects.filter(pk=delivery_id).update(
             status=DeliveryStatus.FAILED, error=str(exc)[:300], not_before=now + wait
         )

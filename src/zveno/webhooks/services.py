@@ -99,6 +99,18 @@ def rotate_secret(actor, endpoint: Endpoint) -> str:
 
 
 @transaction.atomic
+def reencrypt_secrets() -> int:
+    """Every endpoint's secret encrypted with the newest key (``rotate_credentials``)."""
+    changed = 0
+    for endpoint in Endpoint.objects.select_for_update().exclude(secret=""):
+        token = crypto.rotate(endpoint.secret)
+        if token != endpoint.secret:
+            Endpoint.objects.filter(pk=endpoint.pk).update(secret=token)
+            changed += 1
+    return changed
+
+
+@transaction.atomic
 def delete_endpoint(actor, endpoint: Endpoint) -> None:
     access.require_workspace(actor, endpoint.workspace, C.WORKSPACE_MANAGE)
     endpoint.delete()

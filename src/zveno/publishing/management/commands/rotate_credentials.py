@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from zveno.core import crypto
 from zveno.publishing import services
+from zveno.webhooks import services as webhook_services
 
 
 class Command(BaseCommand):
@@ -17,8 +18,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         try:
             changed = services.rotate_credentials()
+            hooks = webhook_services.reencrypt_secrets()
         except crypto.CannotDecrypt as exc:
             raise CommandError(
                 f"{exc}. Keep every old key in ZVENO_ENCRYPTION_KEY until the rotation is done."
             ) from None
         self.stdout.write(f"Re-encrypted the credentials of {changed} channel(s).")
+        self.stdout.write(f"Re-encrypted the secrets of {hooks} webhook(s).")
