@@ -48,6 +48,7 @@ from zveno.publishing.models import (
     MissedPolicy,
     PublishingSettings,
 )
+from zveno.webhooks.services import emit
 
 log = logging.getLogger(__name__)
 S = DispatchState
@@ -479,6 +480,21 @@ def _published(dispatch: Dispatch, outcome: Outcome, report: PassReport, late=Fa
         url=outcome.url, published_at=timezone.now(), reason="", tries=0, next_try_at=None,
     )  # fmt: skip
     report.published += 1
+    _emit(dispatch, "publication.published", url=outcome.url, external_id=outcome.external_id,
+          late=late)  # fmt: skip
+
+
+def _emit(dispatch: Dispatch, event: str, **data) -> None:
+    """The workspace's webhooks hear what became of a publication."""
+    channel = dispatch.channel
+    project = channel.project
+    audience: Audience | None = first_answer(AUDIENCE, dispatch)
+    emit(project.workspace, event, {
+        "project": {"slug": project.slug, "name": project.name},
+        "channel": {"id": channel.pk, "name": channel.name, "network": channel.network},
+        "publication": {"dispatch": dispatch.pk, "ref": dispatch.ref,
+                        "title": audience.title if audience else "", **data},
+    })  # fmt: skip
 
 
 def _hold_channel(channel: Channel, dispatch: Dispatch, reason: str) -> None:
@@ -514,6 +530,8 @@ VERBS = {
 
 def _tell(dispatch: Dispatch, verb: str, reason: str, leads: bool = False) -> None:
     """The item's SMM (and for a lost channel the project lead) hear at once: inbox and e-mail."""
+    if verb == "failed":  # and the workspace's webhooks
+        _emit(dispatch, "publication.failed", reason=reason)
     audience: Audience | None = first_answer(AUDIENCE, dispatch)
     if audience is None:
         return

@@ -58,7 +58,8 @@ def act(request, slug: str, item: int, channel_id: int, action: str):
         delivery.deliver_now(dispatch.pk)
         dispatch.refresh_from_db()
     text = _("%(channel)s: %(state)s.") % {
-        "channel": publication.channel.name, "state": dispatch.get_state_display()
+        "channel": publication.channel.name,
+        "state": dispatch.get_state_display(),
     }
     if dispatch.reason and dispatch.state not in (DispatchState.PUBLISHED, DispatchState.LATE):
         text += " " + dispatch.reason
