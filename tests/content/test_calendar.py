@@ -14,7 +14,9 @@ from zveno.content import services
 from zveno.content.models import ContentItem, FeedToken, StepKind
 
 MOSCOW = dt.timezone(dt.timedelta(hours=3))
-MONTH_QUERIES = 19  # session, user, project, access, filters, items and their prefetches, delivery states
+MONTH_QUERIES = (
+    19  # session, user, project, access, filters, items and their prefetches, delivery states
+)
 
 
 def page(client, world, **query):

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from zveno.demo import analytics as analytics_demo
 from zveno.demo import content as content_demo
+from zveno.demo import publishing as publishing_demo
 from zveno.demo import team as team_demo
 from zveno.playbooks import services as playbook_services
 from zveno.projects import services as project_services
@@ -224,6 +225,7 @@ def load() -> list[Login]:
         playbook_services.choose_playbook(owner, project, playbook, spec["cadence"])
     team_demo.load(workspace, users, today)
     content_demo.load(workspace, users, today)
+    publishing_demo.load(workspace, users, today)
     analytics_demo.load(workspace, users, today)
     return logins
 

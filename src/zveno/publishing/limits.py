@@ -34,7 +34,8 @@ INTERVALS: dict[str, tuple[float, float]] = {
 
 def keys_for(channel: Channel, credentials: Mapping[str, str]) -> dict[str, float]:
     """The keys a post on this channel takes a slot of, with their intervals."""
-    intervals = getattr(settings, "PUBLISHING_INTERVALS", None) or INTERVALS
+    intervals = getattr(settings, "PUBLISHING_INTERVALS", None)
+    intervals = INTERVALS if intervals is None else intervals
     per_token, per_channel = intervals.get(channel.network, (0.0, 0.0))
     secret = "".join(sorted(credentials.values()))
     token = hashlib.sha256(secret.encode()).hexdigest()[:24]

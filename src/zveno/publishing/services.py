@@ -497,3 +497,40 @@ def set_missed_policy(actor, project: Project, missed: str) -> PublishingSetting
         project=project, defaults={"missed": missed}
     )
     return row
+
+
+@transaction.atomic
+def record_delivery(channel: Channel, ref: int, state: str, *, due_at=None, url: str = "",
+                    external_id: str = "", reason: str = "", hold_reason: str = "",
+                    attempts: list[dict] = ()) -> Dispatch:  # fmt: skip
+    """Keeps a delivery that happened elsewhere (history brought in, the demo): its state and its
+    attempts as they were, mirrored on the publication like any other."""
+    if state not in DispatchState.values:
+        raise ValidationError({"state": _("Unknown choice: %(value)s") % {"value": state}})
+    went_out = state in (S.PUBLISHED, S.LATE)
+    dispatch, _created = Dispatch.objects.update_or_create(
+        ref=ref,
+        defaults={
+            "channel": channel, "state": state, "due_at": due_at, "url": url,
+            "external_id": external_id, "reason": reason, "hold_reason": hold_reason,
+            "published_at": (attempts[-1].get("finished_at") if attempts else due_at)
+            if went_out else None,
+        },
+        create_defaults={"channel": channel, "state": state, "guid": uuid.uuid4().hex,
+                         "due_at": due_at, "url": url, "external_id": external_id,
+                         "reason": reason, "hold_reason": hold_reason},
+    )  # fmt: skip
+    if went_out and dispatch.published_at is None:
+        Dispatch.objects.filter(pk=dispatch.pk).update(published_at=timezone.now())
+    dispatch.attempts.all().delete()
+    Attempt.objects.bulk_create(
+        Attempt(dispatch=dispatch, kind=a.get("kind", AttemptKind.PUBLISH),
+                worker=a.get("worker", ""), started_at=a["started_at"],
+                finished_at=a.get("finished_at"), duration_ms=a.get("duration_ms"),
+                outcome=a.get("outcome", ""), request=a.get("request", {}),
+                response=a.get("response", ""), reason=a.get("reason", ""))
+        for a in attempts
+    )  # fmt: skip
+    dispatch.refresh_from_db()
+    delivery.DELIVERED(dispatch)
+    return dispatch

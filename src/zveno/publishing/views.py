@@ -363,11 +363,14 @@ def queue(request, slug: str):
         p.shown = content_selectors.publication_status(p, p.delivery)
         by_channel.setdefault(p.channel, []).append(p)
     setting = PublishingSettings.objects.filter(project=project).first()
+    channels = list(project.channels.filter(is_active=True).order_by("network", "name"))
+    for channel in channels:
+        channel.can_connect = services.can_connect(channel)
     context = {
         "project": project, "granted": granted, "tab": "publishing",
         "by_channel": sorted(by_channel.items(), key=lambda kv: (kv[0].network, kv[0].name)),
         "attention": [d for d in attention if d.publication is not None],
-        "channels": project.channels.filter(is_active=True).order_by("network", "name"),
+        "channels": channels,
         "missed_form": MissedForm(initial={"missed": setting.missed if setting else "auto"}),
         "manage": granted.can(Capability.MANAGE_PROJECT),
         "next": reverse("publishing:queue", args=[project.slug]),
