@@ -49,6 +49,7 @@ def _configure() -> None:
                 "task": "zveno.content.tasks.remind_expert_requests",
                 "schedule": 3600.0,
             },
+            "remind-steps": {"task": "zveno.content.tasks.remind_steps", "schedule": 3600.0},
             "send-due-webhooks": {"task": "zveno.webhooks.tasks.send_due", "schedule": 60.0},
             "send-notification-digests": {
                 "task": "zveno.notifications.tasks.send_digests",
