@@ -16,12 +16,14 @@ USAGE = """usage: zveno <command> [options]
   report <project> --from D --to D        a period report: --format pdf|xlsx|json [--output F]
   publish --due                           one pass of the scheduler: deliver what is due, exit
   channels test <project>                 test the connection of a project's channels
+  collect <project> | --all               read post and channel figures from the networks now
   manage <manage.py command> …            any Django management command
 
 `zveno <command> --help` explains each one."""
 
 OWN = {
     "serve", "worker", "demo", "createadmin", "token", "import", "report", "publish", "channels",
+    "collect",
 }  # fmt: skip
 
 

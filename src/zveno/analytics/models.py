@@ -93,6 +93,9 @@ class Post(models.Model):
     )
     # A stable key for de-duplication: the network's post id, or a key an import preset builds.
     external_id = models.CharField(max_length=200)
+    # The network's own id of the post (VK "owner_post", a MAX message id) when Zveno reads its
+    # figures from the network; empty for posts known only from files or typed in.
+    network_id = models.CharField(max_length=100, blank=True, default="")
     published_at = models.DateTimeField(_("published"))
     network = models.CharField(_("network"), max_length=16, blank=True)
     format = models.CharField(_("format"), max_length=20, blank=True)
@@ -125,6 +128,7 @@ class Post(models.Model):
         indexes = [
             # Every summary filters one project's posts by publication time.
             models.Index(fields=["project", "published_at"], name="post_project_time"),
+            models.Index(fields=["channel", "network_id"], name="post_channel_network_id"),
         ]
 
     def __str__(self) -> str:
@@ -408,3 +412,43 @@ class ReportLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project_id} {self.period_start}–{self.period_end}"
+
+
+class CollectionStatus(models.TextChoices):
+    OK = "ok", _("Collected")
+    PARTIAL = "partial", _("Partly collected")
+    FAILED = "failed", _("Not collected")
+    NOT_CONNECTED = "not_connected", _("Not connected")
+    UNSUPPORTED = "unsupported", _("No figures from this network")
+
+
+READ_STATUSES = (CollectionStatus.OK, CollectionStatus.PARTIAL)  # passes that read something
+
+
+class Collection(models.Model):
+    """One pass of reading a channel's figures from its network: when, what, what stood in the
+    way. The newest row of a channel is its freshness ("collected from VK 12 minutes ago")."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="collections")
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="collections")
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    trigger = models.CharField(max_length=10, default="schedule")  # schedule, manual, command
+    status = models.CharField(max_length=14, choices=CollectionStatus.choices)
+    picked_up = models.PositiveIntegerField(
+        default=0
+    )  # posts seen on the network for the first time
+    matched = models.PositiveIntegerField(default=0)  # …of which matched to the plan
+    snapshots = models.PositiveIntegerField(default=0)
+    days = models.PositiveSmallIntegerField(default=0)
+    requests = models.PositiveIntegerField(default=0)
+    message = models.CharField(max_length=500, blank=True)  # for people: why not (fully)
+    detail = models.TextField(blank=True)  # the network's own words, for the log; no secrets
+    note = models.CharField(max_length=500, blank=True)  # what the network never gives
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        indexes = [models.Index(fields=["channel", "-started_at"], name="collection_channel_time")]
+
+    def __str__(self) -> str:
+        return f"{self.channel_id} {self.started_at:%Y-%m-%d %H:%M} {self.status}"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from zveno.analytics import goals, imports
+from zveno.analytics import collection, goals, imports
 from zveno.analytics.services import reports as report_services
 
 
@@ -31,3 +31,15 @@ def evaluate_goals() -> None:
 @shared_task
 def send_due_reports() -> None:
     report_services.send_due()
+
+
+@shared_task
+def collect_metrics() -> None:
+    """Every project's channels read from their networks (the beat, every half hour)."""
+    collection.collect_all()
+
+
+@shared_task
+def collect_project_now(project_id: int) -> None:
+    """A person pressed "collect now" (or the API was asked): one project, at once."""
+    collection.collect_project_by_id(project_id, trigger="manual")

@@ -1,4 +1,13 @@
-from zveno.analytics.views import agency, daily, goals, imports, overview, performance, reports
+from zveno.analytics.views import (
+    agency,
+    collection,
+    daily,
+    goals,
+    imports,
+    overview,
+    performance,
+    reports,
+)
 
 app_name = "analytics"
 
@@ -11,4 +20,5 @@ urlpatterns = [
     *daily.urls,
     *reports.urls,
     *agency.urls,
+    *collection.urls,
 ]

@@ -213,6 +213,8 @@ if TESTING:
 ZVENO_ENFORCE_ACCESS_AUDIT = env_bool("ZVENO_ENFORCE_ACCESS_AUDIT", DEBUG or TESTING)
 
 INVITATION_DAYS = env_int("ZVENO_INVITATION_DAYS", 7)
+# How often post and channel figures are read from the networks (seconds).
+ZVENO_COLLECT_EVERY_SECONDS = env_int("ZVENO_COLLECT_EVERY_SECONDS", 1800)
 
 # Outbound webhooks refuse private and loopback addresses (SSRF) unless the automation runs on
 # the installation's own network.

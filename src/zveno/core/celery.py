@@ -61,6 +61,10 @@ def _configure() -> None:
                 "task": "zveno.publishing.tasks.publish_due",
                 "schedule": float(getattr(settings, "PUBLISHING_TICK_SECONDS", 10)),
             },
+            "collect-metrics": {
+                "task": "zveno.analytics.tasks.collect_metrics",
+                "schedule": float(settings.ZVENO_COLLECT_EVERY_SECONDS),
+            },
             "send-due-reports": {
                 "task": "zveno.analytics.tasks.send_due_reports",
                 "schedule": 900.0,

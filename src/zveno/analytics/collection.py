@@ -1,0 +1,436 @@
+"""Metrics that collect themselves: post and channel figures read from the networks' APIs.
+
+A pass over one channel (``collect_channel``):
+
+1. picks up the posts on the wall or channel that analytics does not know yet (published through
+   Zveno or by hand), matching each to a publication of the plan when it corresponds (same
+   channel, close time, same text), otherwise keeping it as an unplanned post;
+2. takes a snapshot of every post whose next capture age has come (1 h, 6 h, 1 d, 3 d, 7 d and
+   30 d after publication), in batches the network allows;
+3. writes today's channel day (followers, reach, visitors, …);
+4. records a ``Collection`` row: when, from where, what it found, and what stood in the way.
+
+Re-running a pass changes nothing: a capture is due only once per age, pick-up keys on the
+network's own post id, and a channel day is one row per date. Goals on collected metrics are
+re-evaluated after a project's pass, so "reached" arrives without anyone typing a number.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import logging
+import re
+import zoneinfo
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+from django.utils.timesince import timesince
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from zveno.analytics import goals as goal_rules
+from zveno.analytics.models import (
+    CHANNEL_COUNTERS,
+    POST_COUNTERS,
+    READ_STATUSES,
+    ChannelDay,
+    Collection,
+    CollectionStatus,
+    Post,
+    PostSnapshot,
+    Source,
+)
+from zveno.content.models import Publication, PublicationStatus
+from zveno.core import crypto
+from zveno.publishing.connectors.base import Collected, Outcome, OutcomeKind, connector_for
+from zveno.publishing.models import Channel
+from zveno.publishing.services import target_for
+from zveno.workspaces.models import Project
+
+log = logging.getLogger(__name__)
+
+CAPTURE_AGES = tuple(
+    dt.timedelta(hours=h) for h in (1, 6, 24, 3 * 24, 7 * 24, 30 * 24)
+)  # after publication
+PICKUP_DAYS = 30  # how far back the first pass looks for posts made by hand
+PICKUP_SLACK = dt.timedelta(hours=6)  # later passes re-read this much before the last one
+MATCH_WINDOW = dt.timedelta(hours=3)  # a hand-made post matches a publication planned this close
+MATCH_RATIO = 0.8  # …and whose text is this similar
+KEEP_DAYS = 14  # collection rows kept for the history
+
+# What a network never gives, said on the channel's page instead of showing an empty chart.
+NOTES = {
+    "telegram": gettext_lazy(
+        "Telegram's Bot API gives no post views: followers are collected here, views come from "
+        "the TGStat import."
+    ),
+}
+
+# The networks' names for a post's figures → Zveno's counters (absent stays unknown).
+POST_KEYS = {
+    "views": "views", "likes": "likes", "comments": "comments", "reposts": "shares",
+    "shares": "shares", "reach_total": "reach", "reach": "reach", "links": "link_clicks",
+    "reactions": "likes",
+}  # fmt: skip
+DAY_KEYS = {
+    "followers": "followers", "reach": "reach", "views": "impressions",
+    "visitors": "profile_visits", "subscribed": "gained", "unsubscribed": "lost",
+}  # fmt: skip
+
+
+@dataclass
+class Pass:
+    """What one channel's pass did, before it becomes a Collection row."""
+
+    picked_up: int = 0
+    matched: int = 0
+    snapshots: int = 0
+    requests: int = 0
+    days: int = 0
+    problems: list = field(default_factory=list)  # Outcomes that stood in the way
+
+
+def capture_due(published_at: dt.datetime, last: dt.datetime | None, now: dt.datetime) -> bool:
+    """A post needs a snapshot when it has none, or when an age mark passed since the last one."""
+    if last is None:
+        return True
+    passed = [published_at + age for age in CAPTURE_AGES if published_at + age <= now]
+    return bool(passed) and last < passed[-1]
+
+
+def collectable(channel: Channel) -> bool:
+    return channel.is_active and connector_for(channel.network) is not None
+
+
+def _normal(text: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"https?://\S+", "", text or "")).strip().casefold()
+
+
+def _similar(a: str, b: str) -> bool:
+    a, b = _normal(a), _normal(b)
+    if not a or not b:
+        return False
+    if a.startswith(b[:200]) or b.startswith(a[:200]):
+        return True
+    return difflib.SequenceMatcher(None, a[:1000], b[:1000]).ratio() >= MATCH_RATIO
+
+
+def _collected(connector, method: str, *args) -> Collected:
+    """The connector's richer ``collect_*`` when it has one, else the contract's ``fetch_*``."""
+    rich = getattr(connector, method.replace("fetch_", "collect_"), None)
+    if rich is not None:
+        return rich(*args)
+    found = Collected()
+    try:
+        found.metrics = dict(getattr(connector, method)(*args))
+    except Exception as exc:  # a connector that raises still leaves a readable row
+        log.warning("%s %s failed: %s", connector.network, method, exc)
+        found.problem = _failure(str(exc))
+    return found
+
+
+def _failure(detail: str) -> Outcome:
+    return Outcome(
+        OutcomeKind.TRANSIENT, detail=detail[:500], reason=_("The network did not answer.")
+    )
+
+
+# --- pick-up ----------------------------------------------------------------------------------
+
+
+def _recent(connector, target, since: dt.datetime) -> list[dict]:
+    reader = getattr(connector, "recent_posts", None) or getattr(connector, "wall_posts", None)
+    return list(reader(target, since)) if reader else []
+
+
+def pick_up(channel: Channel, posts: Iterable[dict], now: dt.datetime) -> tuple[int, int]:
+    """Create analytics posts for network posts not seen before; match them to the plan.
+    Returns (picked up, matched to a publication)."""
+    posts = [p for p in posts if p.get("external_id")]
+    known = set(
+        Post.objects.filter(
+            channel=channel, network_id__in=[p["external_id"] for p in posts]
+        ).values_list("network_id", flat=True)
+    )
+    fresh = [p for p in posts if p["external_id"] not in known]
+    if not fresh:
+        return 0, 0
+    earliest = min(p["date"] for p in fresh) - MATCH_WINDOW
+    candidates = list(
+        Publication.objects.filter(channel=channel, post__isnull=True)
+        .filter(item__planned_at__gte=earliest - dt.timedelta(days=1))
+        .select_related("item", "item__rubric")
+    )
+    matched = 0
+    with transaction.atomic():
+        for found in sorted(fresh, key=lambda p: p["date"]):
+            publication = _match(found, candidates)
+            if publication is not None:
+                candidates.remove(publication)
+                matched += 1
+            _create(channel, found, publication, now)
+    return len(fresh), matched
+
+
+def _match(found: dict, candidates: list[Publication]) -> Publication | None:
+    """The plan's publication closest in time whose text is the same post, if any."""
+    close = []
+    for publication in candidates:
+        when = publication.planned_at or publication.item.planned_at
+        if when is None or abs(when - found["date"]) > MATCH_WINDOW:
+            continue
+        text = publication.text or publication.item.text or publication.item.title
+        if _similar(text, found.get("text", "")):
+            close.append((abs(when - found["date"]), publication.pk, publication))
+    return min(close)[2] if close else None
+
+
+def _create(channel: Channel, found: dict, publication: Publication | None, now) -> Post:
+    item = publication.item if publication else None
+    post = Post.objects.create(
+        project_id=channel.project_id,
+        channel=channel,
+        publication=publication,
+        external_id=f"{channel.network}:{found['external_id']}",
+        network_id=found["external_id"],
+        published_at=found["date"],
+        network=channel.network,
+        format=item.format if item else "post",
+        rubric=item.rubric.code if item and item.rubric_id else "",
+        title=(item.title if item else _normal(found.get("text", ""))[:120])[:300],
+        url=found.get("url", "")[:500],
+        source=Source.CONNECTOR,
+    )
+    if publication is not None and publication.status != PublicationStatus.PUBLISHED:
+        Publication.objects.filter(pk=publication.pk).update(
+            status=PublicationStatus.PUBLISHED,
+            url=publication.url or found.get("url", ""),
+            published_at=publication.published_at or found["date"],
+        )
+    return post
+
+
+# --- snapshots and days -----------------------------------------------------------------------
+
+
+def _counters(figures: dict, keys: dict, allowed: Sequence[str]) -> dict:
+    out: dict = {}
+    for key, value in figures.items():
+        name = keys.get(key)
+        if name in allowed and value is not None and name not in out:
+            out[name] = max(0, int(value))
+    return out
+
+
+def record_snapshots(posts: Sequence[Post], figures: dict, now: dt.datetime) -> int:
+    """One snapshot per post at ``now`` (bulk), and the posts' ``latest_*`` copied, in one
+    transaction. A post the network gave nothing for keeps its previous figures."""
+    rows, touched = [], []
+    for post in posts:
+        counters = _counters(figures.get(post.network_id) or {}, POST_KEYS, POST_COUNTERS)
+        if not counters:
+            continue
+        rows.append(PostSnapshot(post=post, captured_at=now, source=Source.CONNECTOR, **counters))
+        for name in POST_COUNTERS:
+            setattr(post, f"latest_{name}", counters.get(name))
+        post.last_captured_at = now
+        touched.append(post)
+    with transaction.atomic():
+        PostSnapshot.objects.bulk_create(rows, ignore_conflicts=True)
+        Post.objects.bulk_update(
+            touched, [*(f"latest_{n}" for n in POST_COUNTERS), "last_captured_at"], batch_size=500
+        )
+    return len(rows)
+
+
+def _due_posts(channel: Channel, now: dt.datetime) -> list[Post]:
+    oldest = now - CAPTURE_AGES[-1] - dt.timedelta(days=1)
+    posts = Post.objects.filter(channel=channel, published_at__gte=oldest).exclude(network_id="")
+    return [
+        p
+        for p in posts.only("pk", "network_id", "published_at", "last_captured_at")
+        if capture_due(p.published_at, p.last_captured_at, now)
+    ]
+
+
+def _write_day(channel: Channel, day: dt.date, figures: dict) -> bool:
+    counters = _counters(figures, DAY_KEYS, CHANNEL_COUNTERS)
+    if not counters:
+        return False
+    ChannelDay.objects.update_or_create(
+        channel=channel,
+        date=day,
+        defaults={**counters, "project_id": channel.project_id, "source": Source.CONNECTOR},
+    )
+    return True
+
+
+# --- the pass ---------------------------------------------------------------------------------
+
+
+def collect_channel(channel: Channel, now: dt.datetime | None = None, trigger: str = "schedule"):
+    """One pass over one channel; always leaves a Collection row saying what happened."""
+    now = now or timezone.now()
+    connector = connector_for(channel.network)
+    row = Collection(project_id=channel.project_id, channel=channel, started_at=now,
+                     trigger=trigger)  # fmt: skip
+    if connector is None:
+        row.status = CollectionStatus.UNSUPPORTED
+        row.message = _("This network gives no figures to Zveno: import them from a file.")
+        return _finish(row)
+    if not channel.is_connected or not channel.handle:
+        row.status = CollectionStatus.NOT_CONNECTED
+        row.message = _("The channel is not connected: add its token on the channel's page.")
+        return _finish(row)
+    try:
+        target = target_for(channel)
+    except crypto.CannotDecrypt:
+        row.status = CollectionStatus.FAILED
+        row.message = _("The stored token cannot be read with the current keys: connect again.")
+        return _finish(row)
+    done = Pass()
+    last = (
+        Collection.objects.filter(channel=channel, status__in=READ_STATUSES)
+        .order_by("-started_at")
+        .values_list("started_at", flat=True)
+        .first()
+    )
+    since = (last - PICKUP_SLACK) if last else now - dt.timedelta(days=PICKUP_DAYS)
+    try:
+        recent = _recent(connector, target, since)
+    except Exception as exc:
+        done.problems.append(_failure(f"{type(exc).__name__}: {exc}"))
+        recent = []
+    done.picked_up, done.matched = pick_up(channel, recent, now)
+    due = _due_posts(channel, now)
+    if due:
+        found = _collected(connector, "fetch_post_metrics", target, [p.network_id for p in due])
+        done.requests += found.requests
+        if found.problem is not None:
+            done.problems.append(found.problem)
+        done.snapshots = record_snapshots(due, found.metrics, now)
+    today = timezone.localtime(now, _network_zone(channel)).date()
+    day = _collected(connector, "fetch_channel_day", target, today)
+    done.requests += day.requests
+    if day.problem is not None:
+        done.problems.append(day.problem)
+    done.days = int(_write_day(channel, today, day.metrics))
+    row.picked_up, row.matched, row.snapshots = done.picked_up, done.matched, done.snapshots
+    row.days, row.requests = done.days, done.requests
+    row.note = str(NOTES.get(channel.network, ""))
+    _judge(row, done)
+    return _finish(row)
+
+
+def _network_zone(channel: Channel):
+    name = "Europe/Moscow" if channel.network in ("vk", "max") else "UTC"
+    return zoneinfo.ZoneInfo(name)
+
+
+def _judge(row: Collection, done: Pass) -> None:
+    if not done.problems:
+        row.status = CollectionStatus.OK
+        return
+    worst = next((p for p in done.problems if p.kind is OutcomeKind.AUTH_LOST), done.problems[0])
+    gathered = done.snapshots or done.days or done.picked_up
+    row.status = CollectionStatus.PARTIAL if gathered else CollectionStatus.FAILED
+    row.message = str(worst.reason or _("The network refused some figures."))[:500]
+    row.detail = "; ".join(p.detail for p in done.problems if p.detail)[:1000]
+
+
+def _finish(row: Collection) -> Collection:
+    row.finished_at = timezone.now()
+    row.save()
+    return row
+
+
+def collect_project(project: Project, now: dt.datetime | None = None, trigger: str = "schedule"):
+    """A pass over every active channel of a project, then its goals re-evaluated."""
+    now = now or timezone.now()
+    rows = [
+        collect_channel(channel, now, trigger)
+        for channel in project.channels.filter(is_active=True).order_by("pk")
+    ]
+    if any(r.status in READ_STATUSES for r in rows):
+        today = timezone.localtime(now, zoneinfo.ZoneInfo(project.timezone)).date()
+        goal_rules.evaluate_project(project, today)
+    return rows
+
+
+def collect_all(now: dt.datetime | None = None) -> int:
+    """The beat task: every active project with a channel Zveno can read. Returns the number of
+    channels passed over; old history rows are pruned."""
+    now = now or timezone.now()
+    count = 0
+    projects = Project.objects.filter(status="active", channels__is_active=True).distinct()
+    for project in projects:
+        count += len(collect_project(project, now))
+    Collection.objects.filter(started_at__lt=now - dt.timedelta(days=KEEP_DAYS)).delete()
+    return count
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def latest_by_channel(project: Project) -> dict[int, Collection]:
+    """The newest collection row of each channel of a project (one query)."""
+    newest = (
+        Collection.objects.filter(channel=OuterRef("channel"))
+        .order_by("-started_at", "-pk")
+        .values("pk")[:1]
+    )
+    rows = Collection.objects.filter(project=project, pk=Subquery(newest))
+    return {row.channel_id: row for row in rows}
+
+
+def every_seconds() -> int:
+    return int(getattr(settings, "ZVENO_COLLECT_EVERY_SECONDS", 1800))
+
+
+def collect_project_by_id(project_id: int, trigger: str = "manual") -> list[Collection]:
+    project = Project.objects.filter(pk=project_id).first()
+    return collect_project(project, trigger=trigger) if project else []
+
+
+def request_now(project: Project) -> None:
+    """Queue a pass over the project at once (the "collect now" button and the API)."""
+    from zveno.core.jobs import enqueue
+
+    transaction.on_commit(lambda: enqueue("zveno.analytics.tasks.collect_project_now", project.pk))
+
+
+def freshness(channel: Channel, row: Collection | None, now: dt.datetime | None = None) -> dict:
+    """What a channel's page says about where its figures come from and how fresh they are."""
+    now = now or timezone.now()
+    network = channel.get_network_display()
+    if row is None:
+        if not collectable(channel):
+            return {"state": "manual", "text": _("Figures come from imports and typing.")}
+        return {"state": "never", "text": _("Not collected from %(network)s yet.") % {
+            "network": network}}  # fmt: skip
+    ago = timesince(row.finished_at or row.started_at, now, depth=1)
+    out = {"state": row.status, "message": row.message, "note": row.note,
+           "at": row.finished_at or row.started_at}  # fmt: skip
+    if row.status in READ_STATUSES:
+        out["text"] = _("Collected from %(network)s %(ago)s ago") % {"network": network, "ago": ago}
+    elif row.status == CollectionStatus.UNSUPPORTED:
+        out["text"] = _("Figures come from imports and typing.")
+    else:
+        out["text"] = _("Not collected from %(network)s (tried %(ago)s ago)") % {
+            "network": network, "ago": ago}  # fmt: skip
+    return out
+
+
+def as_dict(row: Collection) -> dict:
+    """A collection row for the API."""
+    return {
+        "channel_id": row.channel_id, "status": row.status,
+        "started_at": row.started_at, "finished_at": row.finished_at, "trigger": row.trigger,
+        "picked_up": row.picked_up, "matched": row.matched, "snapshots": row.snapshots,
+        "days": row.days, "requests": row.requests, "message": row.message, "note": row.note,
+    }  # fmt: skip
