@@ -29,6 +29,7 @@ from zveno.content.models import (
     RequestStatus,
     State,
 )
+from zveno.core import bounds
 from zveno.core.timezones import today_in
 from zveno.team.health import ExpertInput
 from zveno.workspaces import access
@@ -65,6 +66,7 @@ def ask(
         errors["kind"] = _("Unknown kind of material.")
     if due_date is None:
         errors["due_date"] = _("Set the date you need it by.")
+    bounds.check_days(errors, due_date=due_date)
     items = list(project.content_items.filter(pk__in=item_ids or []))
     if len(items) != len(set(item_ids or [])):
         errors["item_ids"] = _("Unknown content item.")

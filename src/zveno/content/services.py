@@ -36,6 +36,7 @@ from zveno.content.models import (
     Step,
     StepKind,
 )
+from zveno.core import bounds
 from zveno.publishing import services as publishing
 from zveno.publishing.models import Dispatch, Network
 from zveno.team.services import responsible_for
@@ -256,6 +257,7 @@ def _apply_fields(item: ContentItem, fields: dict) -> list[str]:
                 raise ValidationError({"stage_id": _("Unknown stage.")})
             name = "stage_id"
         elif name == "planned_at":
+            bounds.require_days(planned_at=value)
             value = _as_utc(value, project.timezone)
         elif name not in EDITABLE:
             raise ValidationError({name: _("This field cannot be changed.")})
@@ -356,6 +358,7 @@ def update_publication(actor, publication: Publication, **fields) -> Publication
     if unknown:
         raise ValidationError(dict.fromkeys(unknown, _("This field cannot be changed.")))
     if "planned_at" in fields:
+        bounds.require_days(planned_at=fields["planned_at"])
         publication.planned_at = _as_utc(fields["planned_at"], item.project.timezone)
     if "text" in fields:
         publication.text = fields["text"] or ""

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from zveno.content import selectors, services
 from zveno.content.models import ContentItem, Goal, State, StepKind
-from zveno.core import exports, files
+from zveno.core import bounds, exports, files
 from zveno.core.rows import Problem, cell_text
 from zveno.publishing.models import Format, Network
 from zveno.workspaces import access
@@ -247,6 +247,13 @@ def _lookup(choices) -> dict[str, str]:
 
 
 def _date(value) -> dt.date | None:
+    day = _any_date(value)
+    if not bounds.day_ok(day):  # a year 9999 would break every page that steps through it
+        raise ValueError(str(value))
+    return day
+
+
+def _any_date(value) -> dt.date | None:
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):

@@ -13,6 +13,7 @@ characters. ``POST …/channels/{id}/test`` asks the network and answers the con
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from django.db import transaction
 from django.db.models import Count
@@ -20,6 +21,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
+from zveno.core.bounds import Id
 from zveno.publishing import services
 from zveno.publishing.models import Channel, Network
 from zveno.workspaces import access
@@ -29,7 +31,7 @@ router = Router(tags=["channels"])
 
 
 class SlotIn(Schema):
-    weekday: int = Field(description="0 Monday … 6 Sunday")
+    weekday: int = Field(ge=0, le=6, description="0 Monday … 6 Sunday")
     time: str = Field(description="HH:MM in the project's time zone")
 
 
@@ -56,7 +58,7 @@ class ChannelIn(Schema):
     network: str = Field("", description=", ".join(Network.values))
     name: str = Field("", max_length=120, description="Empty: the network's name")
     handle: str = Field("", max_length=200)
-    cadence: dict[str, float] = {}
+    cadence: dict[str, Annotated[float, Field(ge=0, le=1000)]] = {}
     slots: list[SlotIn] = []
     is_active: bool = True
 
@@ -65,7 +67,7 @@ class ChannelPatch(Schema):
     network: Network | None = None
     name: str | None = Field(None, max_length=120)
     handle: str | None = Field(None, max_length=200)
-    cadence: dict[str, float] | None = None
+    cadence: dict[str, Annotated[float, Field(ge=0, le=1000)]] | None = None
     slots: list[SlotIn] | None = None
     is_active: bool | None = None
     credentials: dict[str, str] | None = Field(
@@ -97,7 +99,7 @@ def channel_out(channel: Channel) -> dict:
     }
 
 
-def _fresh(project, channel_id: int) -> dict:
+def _fresh(project, channel_id: Id) -> dict:
     return channel_out(get_object_or_404(channels_of(project), pk=channel_id))
 
 
@@ -127,12 +129,12 @@ def create_channel(request, slug: str, payload: ChannelIn):
 
 
 @router.get("/projects/{slug}/channels/{channel_id}", response=ChannelOut)
-def get_channel(request, slug: str, channel_id: int):
+def get_channel(request, slug: str, channel_id: Id):
     return _fresh(access.project_for(request.auth, slug), channel_id)
 
 
 @router.patch("/projects/{slug}/channels/{channel_id}", response=ChannelOut)
-def patch_channel(request, slug: str, channel_id: int, payload: ChannelPatch):
+def patch_channel(request, slug: str, channel_id: Id, payload: ChannelPatch):
     """Changes a channel; ``{"is_active": false}`` deactivates it (its history stays)."""
     project = access.project_for(request.auth, slug, need=Capability.MANAGE_PROJECT)
     channel = get_object_or_404(project.channels, pk=channel_id)
@@ -147,7 +149,7 @@ def patch_channel(request, slug: str, channel_id: int, payload: ChannelPatch):
 
 
 @router.post("/projects/{slug}/channels/{channel_id}/test", response=ChannelOut)
-def test_channel(request, slug: str, channel_id: int):
+def test_channel(request, slug: str, channel_id: Id):
     """Asks the network whether Zveno can publish here; the answer is kept on the channel."""
     project = access.project_for(request.auth, slug, need=Capability.MANAGE_PROJECT)
     channel = get_object_or_404(project.channels, pk=channel_id)
@@ -156,7 +158,7 @@ def test_channel(request, slug: str, channel_id: int):
 
 
 @router.delete("/projects/{slug}/channels/{channel_id}", response={204: None})
-def delete_channel(request, slug: str, channel_id: int):
+def delete_channel(request, slug: str, channel_id: Id):
     """Deletes an unused channel; 409 for one with publications or figures (deactivate it)."""
     project = access.project_for(request.auth, slug, need=Capability.MANAGE_PROJECT)
     channel = get_object_or_404(project.channels, pk=channel_id)

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from zveno.core import bounds
 from zveno.team import matrix
 from zveno.team.models import (
     Agreement,
@@ -340,6 +341,7 @@ def _check_stage(project: Project, data: dict) -> None:
         errors["end_date"] = _("Enter the end date.")
     elif isinstance(start, dt.date) and end < start:
         errors["end_date"] = _("The end date cannot be before the start date.")
+    bounds.check_days(errors, start_date=start, end_date=end)
     area = data.get("area")
     if area is not None and area.project_id != project.pk:
         errors["area"] = _("Unknown area.")
@@ -381,6 +383,9 @@ def _check_task(project: Project, data: dict) -> None:
     estimate = data.get("estimate_hours")
     if estimate is not None and Decimal(str(estimate)) < 0:
         errors["estimate_hours"] = _("An estimate cannot be negative.")
+    elif estimate is not None:
+        bounds.hours(estimate, "estimate_hours", errors)
+    bounds.check_days(errors, due_date=data.get("due_date"))
     if errors:
         raise ValidationError(errors)
 
@@ -436,6 +441,13 @@ def update_task(actor, task: Task, **fields) -> Task:
         task.completed_at = None
     task.save()
     return task
+
+
+@transaction.atomic
+def delete_task(actor, task: Task) -> None:
+    """Removes a task and its checklist; only someone who manages the project may."""
+    access.require(actor, task.project, Capability.MANAGE_PROJECT)
+    task.delete()
 
 
 @transaction.atomic

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Annotated
 
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 
 from zveno.accounts import services as account_services
+from zveno.core.bounds import Day, Id
 from zveno.playbooks.models import Cadence, ProjectPlaybook
 from zveno.projects import services as project_services
 from zveno.publishing.models import Network
@@ -60,8 +62,8 @@ class ProjectIn(Schema):
     )
     niche: Niche = Niche.OTHER
     goal_type: GoalType = GoalType.LEADS
-    start_date: dt.date | None = None
-    end_date: dt.date | None = None
+    start_date: Day | None = None
+    end_date: Day | None = None
     timezone: str | None = None
     status: ProjectStatus = ProjectStatus.ACTIVE
     description: str = ""
@@ -79,11 +81,11 @@ class ProjectPatch(Schema):
     slug: str | None = None
     niche: Niche | None = None
     goal_type: GoalType | None = None
-    start_date: dt.date | None = None
-    end_date: dt.date | None = None
+    start_date: Day | None = None
+    end_date: Day | None = None
     timezone: str | None = None
     status: ProjectStatus | None = None
-    description: str | None = None
+    description: str = None  # omitted: unchanged; null is refused
 
 
 class UserOut(Schema):
@@ -119,7 +121,7 @@ class MemberIn(Schema):
     )
     name: str = ""
     roles: list[JobRole]
-    capacity_hours: Decimal = Decimal(20)
+    capacity_hours: Annotated[Decimal, Field(ge=0, le=168)] = Decimal(20)
 
 
 class MemberAdded(Schema):
@@ -130,7 +132,7 @@ class MemberAdded(Schema):
 
 class MemberPatch(Schema):
     roles: list[JobRole] | None = None
-    capacity_hours: Decimal | None = None
+    capacity_hours: Annotated[Decimal, Field(ge=0, le=168)] | None = None
 
 
 def _project_out(user, project: Project) -> dict:
@@ -253,7 +255,7 @@ def add_member(request, slug: str, payload: MemberIn):
 
 
 @router.patch("/projects/{slug}/members/{member_id}", response=MemberOut, tags=["team"])
-def patch_member(request, slug: str, member_id: int, payload: MemberPatch):
+def patch_member(request, slug: str, member_id: Id, payload: MemberPatch):
     project = access.project_for(request.auth, slug, need=Capability.MANAGE_TEAM)
     membership = get_object_or_404(selectors.team(project), pk=member_id)
     membership = services.update_member(
@@ -263,7 +265,7 @@ def patch_member(request, slug: str, member_id: int, payload: MemberPatch):
 
 
 @router.delete("/projects/{slug}/members/{member_id}", response={204: None}, tags=["team"])
-def delete_member(request, slug: str, member_id: int):
+def delete_member(request, slug: str, member_id: Id):
     project = access.project_for(request.auth, slug, need=Capability.MANAGE_TEAM)
     membership = get_object_or_404(selectors.team(project), pk=member_id)
     services.remove_member(request.auth, membership)

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from zveno.core import bounds
 from zveno.core.seams import Seam
 from zveno.core.timezones import is_valid_timezone
 from zveno.workspaces import access
@@ -109,6 +110,7 @@ def _validate_project(data: dict) -> None:
         errors["start_date"] = _("Enter the start date.")
     elif end is not None and end < start:
         errors["end_date"] = _("The end date cannot be before the start date.")
+    bounds.check_days(errors, start_date=start, end_date=end)
     if errors:
         raise ValidationError(errors)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
@@ -10,6 +11,7 @@ from ninja import Field, Router, Schema, Status
 from zveno.analytics import goals as goal_metrics
 from zveno.analytics.models import BaselineMode, GoalKind, GoalStatus
 from zveno.analytics.services import goals as goal_services
+from zveno.core.bounds import Amount, Day, Id
 from zveno.workspaces import access
 from zveno.workspaces.roles import Capability
 
@@ -50,11 +52,11 @@ class GoalIn(Schema):
     name: str | None = None
     metric: str | None = None
     kind: str | None = None
-    target: float | None = None
-    window_days: int | None = None
-    starts_on: dt.date | None = None
+    target: Amount | None = None
+    window_days: Annotated[int, Field(ge=1, le=3660)] | None = None
+    starts_on: Day | None = None
     baseline_mode: str = BaselineMode.COMPUTED
-    baseline_value: float | None = None
+    baseline_value: Amount | None = None
     activate: bool = Field(False, description="Activate right away")
 
 
@@ -62,15 +64,15 @@ class GoalPatch(Schema):
     name: str | None = None
     metric: str | None = None
     kind: str | None = None
-    target: float | None = None
-    window_days: int | None = None
-    starts_on: dt.date | None = None
+    target: Amount | None = None
+    window_days: Annotated[int, Field(ge=1, le=3660)] | None = None
+    starts_on: Day | None = None
     baseline_mode: str | None = None
-    baseline_value: float | None = None
+    baseline_value: Amount | None = None
 
 
 class ActivateIn(Schema):
-    starts_on: dt.date | None = None
+    starts_on: Day | None = None
 
 
 def _out(goal, ev=None) -> dict:
@@ -101,7 +103,7 @@ def _out(goal, ev=None) -> dict:
     }
 
 
-def _goal(project, goal_id: int):
+def _goal(project, goal_id: Id):
     return get_object_or_404(project.goals.select_related("project"), pk=goal_id)
 
 
@@ -121,13 +123,13 @@ def create_goal(request, slug: str, payload: GoalIn):
 
 
 @router.get("/projects/{slug}/goals/{goal_id}", response=GoalOut)
-def get_goal(request, slug: str, goal_id: int):
+def get_goal(request, slug: str, goal_id: Id):
     project = access.project_for(request.auth, slug, Capability.VIEW_ANALYTICS)
     return _out(_goal(project, goal_id))
 
 
 @router.patch("/projects/{slug}/goals/{goal_id}", response=GoalOut)
-def patch_goal(request, slug: str, goal_id: int, payload: GoalPatch):
+def patch_goal(request, slug: str, goal_id: Id, payload: GoalPatch):
     project = access.project_for(request.auth, slug, Capability.MANAGE_ANALYTICS)
     goal = goal_services.update_goal(
         request.auth, _goal(project, goal_id), **payload.dict(exclude_unset=True)
@@ -137,14 +139,14 @@ def patch_goal(request, slug: str, goal_id: int, payload: GoalPatch):
 
 
 @router.delete("/projects/{slug}/goals/{goal_id}", response={204: None})
-def delete_goal(request, slug: str, goal_id: int):
+def delete_goal(request, slug: str, goal_id: Id):
     project = access.project_for(request.auth, slug, Capability.MANAGE_ANALYTICS)
     goal_services.delete_goal(request.auth, _goal(project, goal_id))
     return Status(204, None)
 
 
 @router.post("/projects/{slug}/goals/{goal_id}/activate", response=GoalOut)
-def activate_goal(request, slug: str, goal_id: int, payload: ActivateIn | None = None):
+def activate_goal(request, slug: str, goal_id: Id, payload: ActivateIn | None = None):
     project = access.project_for(request.auth, slug, Capability.MANAGE_ANALYTICS)
     starts_on = payload.starts_on if payload else None
     goal = goal_services.activate_goal(request.auth, _goal(project, goal_id), starts_on)

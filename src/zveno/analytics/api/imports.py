@@ -23,6 +23,7 @@ from ninja.files import UploadedFile
 
 from zveno.analytics import imports
 from zveno.analytics.models import Import
+from zveno.core.bounds import Id
 from zveno.workspaces import access
 from zveno.workspaces.roles import Capability
 
@@ -113,7 +114,7 @@ def list_imports(request, slug: str):
 
 
 @router.get("/projects/{slug}/imports/{import_id}", response=ImportOut)
-def get_import(request, slug: str, import_id: int):
+def get_import(request, slug: str, import_id: Id):
     """One import with its progress and row-level errors."""
     project = access.project_for(request.auth, slug, Capability.VIEW_ANALYTICS)
     return _out(get_object_or_404(Import, project=project, pk=import_id))

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from zveno.analytics import summary
+from zveno.core import bounds
 from zveno.workspaces import access
 from zveno.workspaces.roles import Capability
 
@@ -80,10 +81,14 @@ def _day(raw: str | None, name: str, errors: dict) -> dt.date | None:
         errors[name] = [_("Required, as YYYY-MM-DD.")]
         return None
     try:
-        return dt.date.fromisoformat(raw)
+        day = dt.date.fromisoformat(raw)
     except ValueError:
         errors[name] = [_("Enter a date as YYYY-MM-DD.")]
         return None
+    if not bounds.day_ok(day):
+        errors[name] = [bounds.day_message()]
+        return None
+    return day
 
 
 def _period(period: PeriodIn, errors: dict | None = None) -> tuple[dt.date, dt.date]:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from zveno.analytics import goals as goal_metrics
 from zveno.analytics.models import BaselineMode, Goal, GoalEvent, GoalKind, GoalState, GoalStatus
+from zveno.core import bounds
 from zveno.core.timezones import today_in
 from zveno.workspaces import access
 from zveno.workspaces.models import Project
@@ -41,6 +42,10 @@ def _clean(project: Project, data: dict) -> dict:
         errors["target"] = _("The target must be above zero.")
     elif data.get("kind") == GoalKind.MULTIPLE and target <= 1:
         errors["target"] = _("A multiple of the baseline must be above 1 (×2, ×5…).")
+    elif target > _target_limit(data.get("kind"), data.get("metric")):
+        errors["target"] = _("The target can be at most %(max)s.") % {
+            "max": _target_limit(data.get("kind"), data.get("metric"))
+        }
     data["target"] = target
     try:
         days = int(data.get("window_days"))
@@ -57,6 +62,7 @@ def _clean(project: Project, data: dict) -> dict:
             errors["starts_on"] = _("Enter a date as YYYY-MM-DD.")
             starts = None
     data["starts_on"] = starts
+    bounds.check_days(errors, starts_on=starts)
     mode = data.get("baseline_mode") or BaselineMode.COMPUTED
     if mode not in BaselineMode.values:
         errors["baseline_mode"] = _("Choose computed or entered.")
@@ -65,6 +71,10 @@ def _clean(project: Project, data: dict) -> dict:
     baseline = None if baseline in (None, "") else _decimal(baseline)
     if data.get("baseline_value") not in (None, "") and baseline is None:
         errors["baseline_value"] = _("Enter a number.")
+    elif baseline is not None and abs(baseline) > bounds.MAX_AMOUNT:
+        errors["baseline_value"] = _("The baseline can be at most %(max)s.") % {
+            "max": bounds.MAX_AMOUNT
+        }
     elif (
         mode == BaselineMode.ENTERED
         and (baseline is None or baseline <= 0)
@@ -75,6 +85,16 @@ def _clean(project: Project, data: dict) -> dict:
     if errors:
         raise ValidationError(errors)
     return data
+
+
+def _target_limit(kind, metric) -> Decimal:
+    """The largest target a person could mean for this kind of goal and metric."""
+    if kind == GoalKind.MULTIPLE:
+        return bounds.MAX_MULTIPLE
+    found = goal_metrics.METRICS.get(metric)
+    if kind == GoalKind.GROWTH_PCT or (found is not None and found.unit == "%"):
+        return bounds.MAX_PERCENT
+    return bounds.MAX_AMOUNT
 
 
 def _decimal(value) -> Decimal | None:

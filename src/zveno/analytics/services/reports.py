@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from zveno.analytics import reports
 from zveno.analytics.models import Frequency, ReportDelivery, ReportLink, ReportSchedule
+from zveno.core import bounds
 from zveno.workspaces import access
 from zveno.workspaces.models import Project
 from zveno.workspaces.roles import Capability
@@ -56,6 +57,7 @@ def check_period(start: dt.date | None, end: dt.date | None) -> tuple[dt.date, d
         raise ValidationError({"from": [_("Give the first and the last day of the period.")]})
     if end < start:
         raise ValidationError({"to": [_("The last day is before the first one.")]})
+    bounds.require_days(**{"from": start, "to": end})
     if (end - start).days >= MAX_PERIOD_DAYS:
         raise ValidationError({"to": [_("A report covers at most a year.")]})
     return start, end

@@ -14,6 +14,7 @@ from ninja import Field, Router, Schema, Status
 
 from zveno.content import collab, selectors
 from zveno.content.models import Comment
+from zveno.core.bounds import Id
 from zveno.workspaces import access
 
 router = Router(tags=["content"])
@@ -46,23 +47,23 @@ def comment_out(comment: Comment) -> dict:
     }
 
 
-def _comments(project, item_id: int):
+def _comments(project, item_id: Id):
     item = get_object_or_404(selectors.items(project), pk=item_id)
     return item, item.comments.select_related("author").prefetch_related("mentions")
 
 
-def _comment(project, item_id: int, comment_id: int) -> Comment:
+def _comment(project, item_id: Id, comment_id: Id) -> Comment:
     return get_object_or_404(_comments(project, item_id)[1], pk=comment_id)
 
 
 @router.get("/projects/{slug}/items/{item_id}/comments", response=list[CommentOut])
-def list_comments(request, slug: str, item_id: int):
+def list_comments(request, slug: str, item_id: Id):
     project = access.project_for(request.auth, slug)
     return [comment_out(c) for c in _comments(project, item_id)[1]]
 
 
 @router.post("/projects/{slug}/items/{item_id}/comments", response={201: CommentOut})
-def add_comment(request, slug: str, item_id: int, payload: CommentIn):
+def add_comment(request, slug: str, item_id: Id, payload: CommentIn):
     project = access.project_for(request.auth, slug)
     item, _rows = _comments(project, item_id)
     comment = collab.add_comment(request.auth, item, payload.text)
@@ -70,7 +71,7 @@ def add_comment(request, slug: str, item_id: int, payload: CommentIn):
 
 
 @router.patch("/projects/{slug}/items/{item_id}/comments/{comment_id}", response=CommentOut)
-def edit_comment(request, slug: str, item_id: int, comment_id: int, payload: CommentIn):
+def edit_comment(request, slug: str, item_id: Id, comment_id: Id, payload: CommentIn):
     """Only the comment's author edits it."""
     project = access.project_for(request.auth, slug)
     collab.edit_comment(request.auth, _comment(project, item_id, comment_id), payload.text)
@@ -78,7 +79,7 @@ def edit_comment(request, slug: str, item_id: int, comment_id: int, payload: Com
 
 
 @router.delete("/projects/{slug}/items/{item_id}/comments/{comment_id}", response={204: None})
-def delete_comment(request, slug: str, item_id: int, comment_id: int):
+def delete_comment(request, slug: str, item_id: Id, comment_id: Id):
     """The author, the SMM or the lead deletes a comment."""
     project = access.project_for(request.auth, slug)
     collab.delete_comment(request.auth, _comment(project, item_id, comment_id))

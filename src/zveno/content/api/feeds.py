@@ -11,6 +11,7 @@ from ninja import Field, Router, Schema, Status
 
 from zveno.content import calendar
 from zveno.content.models import FeedToken
+from zveno.core.bounds import Id
 from zveno.workspaces import access
 
 router = Router(tags=["content"])
@@ -59,7 +60,7 @@ def create_feed(request, slug: str, payload: FeedIn):
 
 
 @router.post("/projects/{slug}/feeds/{feed_id}/revoke", response=FeedOut)
-def revoke_feed(request, slug: str, feed_id: int):
+def revoke_feed(request, slug: str, feed_id: Id):
     project = access.project_for(request.auth, slug)
     feed = get_object_or_404(FeedToken, project=project, pk=feed_id, revoked_at__isnull=True)
     return feed_out(calendar.revoke_feed(request.auth, feed))

@@ -9,6 +9,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from zveno.content import selectors, services
 from zveno.content.models import ContentItem, Goal, PublicationStatus, State, StepKind
+from zveno.core.bounds import Day, Id, Moment
 from zveno.publishing.models import Format
 from zveno.workspaces import access
 from zveno.workspaces.roles import Capability
@@ -76,16 +77,16 @@ class ItemIn(Schema):
     format: Format
     goal: Goal = Goal.REACH
     rubric: str | None = None
-    stage_id: int | None = None
+    stage_id: Id | None = None
     campaign: str = ""
-    planned_at: dt.datetime | None = Field(None, description="Naive: the project's time zone")
+    planned_at: Moment | None = Field(None, description="Naive: the project's time zone")
     text: str = ""
     visual_brief: str = ""
     link: str = ""
     is_ad: bool = False
     erid: str = ""
     advertiser: str = ""
-    channel_ids: list[int] = []
+    channel_ids: list[Id] = []
 
 
 class ItemPatch(Schema):
@@ -93,20 +94,20 @@ class ItemPatch(Schema):
     format: Format | None = None
     goal: Goal | None = None
     rubric: str | None = None
-    stage_id: int | None = None
-    campaign: str | None = None
-    planned_at: dt.datetime | None = None
-    text: str | None = None
-    visual_brief: str | None = None
-    link: str | None = None
+    stage_id: Id | None = None
+    campaign: str = None  # omitted: unchanged; null is refused
+    planned_at: Moment | None = None
+    text: str = None  # omitted: unchanged; null is refused
+    visual_brief: str = None  # omitted: unchanged; null is refused
+    link: str = None  # omitted: unchanged; null is refused
     is_ad: bool | None = None
-    erid: str | None = None
-    advertiser: str | None = None
-    channel_ids: list[int] | None = None
+    erid: str = None  # omitted: unchanged; null is refused
+    advertiser: str = None  # omitted: unchanged; null is refused
+    channel_ids: list[Id] | None = None
 
 
 class PublicationPatch(Schema):
-    planned_at: dt.datetime | None = Field(None, description="None: the item's time")
+    planned_at: Moment | None = Field(None, description="None: the item's time")
     text: str | None = Field(None, description="Empty: the item's text")
 
 
@@ -146,15 +147,15 @@ class HistoryOut(Schema):
 
 
 class ItemFilters(Schema):
-    start: dt.date | None = Field(None, alias="from", description="First day, project time")
-    end: dt.date | None = Field(None, alias="to", description="Last day, project time")
+    start: Day | None = Field(None, alias="from", description="First day, project time")
+    end: Day | None = Field(None, alias="to", description="Last day, project time")
     state: State | None = None
-    channel: int | None = Field(None, description="Channel id")
+    channel: Id | None = Field(None, description="Channel id")
 
 
 class Period(Schema):
-    start: dt.date = Field(alias="from")
-    end: dt.date = Field(alias="to")
+    start: Day = Field(alias="from")
+    end: Day = Field(alias="to")
 
 
 class CalendarOut(Schema):
@@ -216,11 +217,11 @@ def item_out(item: ContentItem, sent: dict | None = None) -> dict:
     }
 
 
-def _item(project, item_id: int) -> ContentItem:
+def _item(project, item_id: Id) -> ContentItem:
     return get_object_or_404(selectors.items(project), pk=item_id)
 
 
-def _fresh(project, item_id: int) -> dict:
+def _fresh(project, item_id: Id) -> dict:
     return item_out(_item(project, item_id))
 
 
@@ -242,12 +243,12 @@ def create_item(request, slug: str, payload: ItemIn):
 
 
 @router.get("/projects/{slug}/items/{item_id}", response=ItemOut)
-def get_item(request, slug: str, item_id: int):
+def get_item(request, slug: str, item_id: Id):
     return _fresh(access.project_for(request.auth, slug), item_id)
 
 
 @router.patch("/projects/{slug}/items/{item_id}", response=ItemOut)
-def patch_item(request, slug: str, item_id: int, payload: ItemPatch):
+def patch_item(request, slug: str, item_id: Id, payload: ItemPatch):
     """Edits an item. The expert approves and comments but never edits (403)."""
     project = access.project_for(request.auth, slug, need=Capability.EDIT_CONTENT)
     services.update_item(request.auth, _item(project, item_id), **payload.dict(exclude_unset=True))
@@ -255,7 +256,7 @@ def patch_item(request, slug: str, item_id: int, payload: ItemPatch):
 
 
 @router.delete("/projects/{slug}/items/{item_id}", response=ItemOut)
-def cancel_item(request, slug: str, item_id: int):
+def cancel_item(request, slug: str, item_id: Id):
     """Cancels the item (it stays in the history, in the state "cancelled")."""
     granted = access.grant_for(request.auth, slug, need=Capability.REVIEW_CONTENT)
     project = granted.project
@@ -265,7 +266,7 @@ def cancel_item(request, slug: str, item_id: int):
 
 @router.patch("/projects/{slug}/items/{item_id}/publications/{publication_id}", response=ItemOut)
 def patch_publication(
-    request, slug: str, item_id: int, publication_id: int, payload: PublicationPatch
+    request, slug: str, item_id: Id, publication_id: Id, payload: PublicationPatch
 ):
     """Sets one channel's own time or text; answers with the whole item."""
     project = access.project_for(request.auth, slug, need=Capability.EDIT_CONTENT)
@@ -280,7 +281,7 @@ def patch_publication(
 
 
 @router.post("/projects/{slug}/items/{item_id}/transition", response=ItemOut)
-def transition(request, slug: str, item_id: int, payload: TransitionIn):
+def transition(request, slug: str, item_id: Id, payload: TransitionIn):
     """Moves the item along the workflow; who may do it is checked per step."""
     granted = access.grant_for(request.auth, slug)
     project = granted.project
@@ -290,7 +291,7 @@ def transition(request, slug: str, item_id: int, payload: TransitionIn):
 
 
 @router.post("/projects/{slug}/items/{item_id}/approve", response=ItemOut)
-def approve(request, slug: str, item_id: int, payload: ApproveIn):
+def approve(request, slug: str, item_id: Id, payload: ApproveIn):
     granted = access.grant_for(request.auth, slug)
     project = granted.project
     services.approve(request.auth, _item(project, item_id), payload.comment, grant=granted)
@@ -298,7 +299,7 @@ def approve(request, slug: str, item_id: int, payload: ApproveIn):
 
 
 @router.post("/projects/{slug}/items/{item_id}/request-changes", response=ItemOut)
-def request_changes(request, slug: str, item_id: int, payload: ChangesIn):
+def request_changes(request, slug: str, item_id: Id, payload: ChangesIn):
     """Sends the item back to ``return_to`` (copy or design) with a comment."""
     granted = access.grant_for(request.auth, slug)
     project = granted.project
@@ -308,7 +309,7 @@ def request_changes(request, slug: str, item_id: int, payload: ChangesIn):
 
 
 @router.get("/projects/{slug}/items/{item_id}/history", response=HistoryOut)
-def history(request, slug: str, item_id: int):
+def history(request, slug: str, item_id: Id):
     project = access.project_for(request.auth, slug)
     activities, approvals = selectors.history(_item(project, item_id))
     return {

@@ -9,6 +9,7 @@ from ninja import Field, Router, Schema, Status
 
 from zveno.content import requests as expert_requests
 from zveno.content.models import ExpertRequest, RequestKind
+from zveno.core.bounds import Day, Id
 from zveno.core.timezones import today_in
 from zveno.workspaces import access
 
@@ -41,8 +42,8 @@ class RequestOut(Schema):
 class RequestIn(Schema):
     question: str = Field(min_length=1)
     kind: RequestKind
-    due_date: dt.date
-    item_ids: list[int] = []
+    due_date: Day
+    item_ids: list[Id] = []
 
 
 class AnswerIn(Schema):
@@ -75,7 +76,7 @@ def request_out(found: ExpertRequest, today: dt.date) -> dict:
     }
 
 
-def _fresh(project, request_id: int) -> dict:
+def _fresh(project, request_id: Id) -> dict:
     found = get_object_or_404(expert_requests.requests_of(project), pk=request_id)
     return request_out(found, _today(project))
 
@@ -100,12 +101,12 @@ def ask(request, slug: str, payload: RequestIn):
 
 
 @router.get("/projects/{slug}/expert-requests/{request_id}", response=RequestOut)
-def get_request(request, slug: str, request_id: int):
+def get_request(request, slug: str, request_id: Id):
     return _fresh(access.project_for(request.auth, slug), request_id)
 
 
 @router.post("/projects/{slug}/expert-requests/{request_id}/answer", response=RequestOut)
-def answer(request, slug: str, request_id: int, payload: AnswerIn):
+def answer(request, slug: str, request_id: Id, payload: AnswerIn):
     """The expert's answer (text); a request is answered once (422 after that)."""
     project = access.project_for(request.auth, slug)
     found = get_object_or_404(project.expert_requests, pk=request_id)

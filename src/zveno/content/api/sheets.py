@@ -10,8 +10,6 @@ string) to create those rubrics and channels first — it needs ``manage_project
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.utils.translation import get_language
@@ -20,6 +18,7 @@ from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from zveno.content import sheets
+from zveno.core.bounds import Day
 from zveno.workspaces import access
 from zveno.workspaces.roles import Capability
 
@@ -29,8 +28,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class Period(Schema):
-    start: dt.date | None = Field(None, alias="from", description="First day, project time")
-    end: dt.date | None = Field(None, alias="to", description="Last day, project time")
+    start: Day | None = Field(None, alias="from", description="First day, project time")
+    end: Day | None = Field(None, alias="to", description="Last day, project time")
 
 
 class ProblemOut(Schema):

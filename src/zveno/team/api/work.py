@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 
+from zveno.core.bounds import Day, Hours, Id
 from zveno.core.timezones import today_in
 from zveno.team import selectors, services
 from zveno.team.models import TaskStatus
@@ -92,16 +93,16 @@ class StageOut(Schema):
 class StageIn(Schema):
     name: str
     purpose: str = ""
-    start_date: dt.date
-    end_date: dt.date
+    start_date: Day
+    end_date: Day
     area: str | None = Field(None, description="Area code")
 
 
 class StagePatch(Schema):
     name: str | None = None
-    purpose: str | None = None
-    start_date: dt.date | None = None
-    end_date: dt.date | None = None
+    purpose: str = None  # omitted: unchanged; null is refused
+    start_date: Day | None = None
+    end_date: Day | None = None
     area: str | None = None
 
 
@@ -145,7 +146,7 @@ def create_stage(request, slug: str, payload: StageIn):
 
 
 @router.patch("/projects/{slug}/stages/{stage_id}", response=StageOut)
-def patch_stage(request, slug: str, stage_id: int, payload: StagePatch):
+def patch_stage(request, slug: str, stage_id: Id, payload: StagePatch):
     project = access.project_for(request.auth, slug, need=Capability.MANAGE_PROJECT)
     stage = get_object_or_404(project.stages, pk=stage_id)
     data = payload.dict(exclude_unset=True)
@@ -172,22 +173,22 @@ class TaskOut(Schema):
 class TaskIn(Schema):
     title: str
     description: str = ""
-    stage_id: int | None = None
+    stage_id: Id | None = None
     area: str | None = None
-    assignee_id: int | None = None
-    due_date: dt.date | None = None
-    estimate_hours: Decimal = Decimal(0)
+    assignee_id: Id | None = None
+    due_date: Day | None = None
+    estimate_hours: Hours = Decimal(0)
     status: TaskStatus = TaskStatus.TODO
 
 
 class TaskPatch(Schema):
     title: str | None = None
-    description: str | None = None
-    stage_id: int | None = None
+    description: str = None  # omitted: unchanged; null is refused
+    stage_id: Id | None = None
     area: str | None = None
-    assignee_id: int | None = None
-    due_date: dt.date | None = None
-    estimate_hours: Decimal | None = None
+    assignee_id: Id | None = None
+    due_date: Day | None = None
+    estimate_hours: Hours = None  # omitted: unchanged; null is refused
     status: TaskStatus | None = None
 
 
@@ -221,7 +222,7 @@ def _task_fields(project, data: dict) -> dict:
 
 
 @router.get("/projects/{slug}/tasks", response=list[TaskOut])
-def list_tasks(request, slug: str, status: TaskStatus | None = None, stage_id: int | None = None):
+def list_tasks(request, slug: str, status: TaskStatus | None = None, stage_id: Id | None = None):
     project = access.project_for(request.auth, slug)
     tasks = selectors.tasks(project)
     if status:
@@ -239,10 +240,18 @@ def create_task(request, slug: str, payload: TaskIn):
 
 
 @router.patch("/projects/{slug}/tasks/{task_id}", response=TaskOut)
-def patch_task(request, slug: str, task_id: int, payload: TaskPatch):
+def patch_task(request, slug: str, task_id: Id, payload: TaskPatch):
     """Managers change anything; the assignee may move their own task's status."""
     project = access.project_for(request.auth, slug)
     task = get_object_or_404(selectors.tasks(project), pk=task_id)
     data = _task_fields(project, payload.dict(exclude_unset=True))
     task = services.update_task(request.auth, task, **data)
     return _task_out(task)
+
+
+@router.delete("/projects/{slug}/tasks/{task_id}", response={204: None})
+def delete_task(request, slug: str, task_id: Id):
+    """Removes a task and its checklist (managers of the project only)."""
+    project = access.project_for(request.auth, slug, need=Capability.MANAGE_PROJECT)
+    services.delete_task(request.auth, get_object_or_404(selectors.tasks(project), pk=task_id))
+    return Status(204, None)
