@@ -15,6 +15,7 @@ from zveno.content import links, services
 from zveno.content import requests as expert_requests
 from zveno.content.models import Decision, RequestStatus, State
 from zveno.core.timezones import today_in
+from zveno.workspaces import services as ws
 
 
 def _path(url: str) -> str:
@@ -62,9 +63,9 @@ def test_an_empty_answer_by_link_is_refused_with_a_message(world, client):
 def test_a_wrong_signature_is_a_404_page(world, client):
     found = make_request(world)
     token = links.request_token(found)
-    week_token = links.approval_token(
-        world.alpha, world.users["expert"], week=dt.date(2026, 11, 16)
-    )
+    week_token = links.create_approval_link(
+        world.users["smm"], world.alpha, week=dt.date(2026, 11, 16)
+    )[1]
     for bad in (token[:-2] + "xx", "nonsense", week_token):
         response = client.get(reverse("content:request_link", args=[bad]))
         assert response.status_code == 404
@@ -100,7 +101,7 @@ def test_a_new_nonce_revokes_old_links(world, client, login):
 
 def test_the_approval_link_approves_as_the_expert(world, client):
     item = expert_waiting_item(world)
-    url = _path(links.approval_link(world.alpha, world.users["expert"], item=item))
+    url = _path(_approval(world, item=item))
     page = client.get(url)
     assert page.status_code == 200 and item.title in page.content.decode()
     response = client.post(url, {"item": item.pk, "decision": "approve", "comment": "Отлично"})
@@ -119,7 +120,7 @@ def test_the_weekly_link_requests_changes(world, client):
     second = expert_waiting_item(world, title="Второй", planned_at=dt.datetime(2026, 11, 19, 11))
     next_week = dt.datetime(2026, 11, 25, 11)
     later = expert_waiting_item(world, title="Следующая неделя", planned_at=next_week)
-    url = _path(links.approval_link(world.alpha, world.users["expert"], week=dt.date(2026, 11, 18)))
+    url = _path(_approval(world, week=dt.date(2026, 11, 18)))
     body = client.get(url).content.decode()
     assert "Первый" in body and "Второй" in body and "Следующая неделя" not in body
     form = {
@@ -143,8 +144,12 @@ def test_the_weekly_link_requests_changes(world, client):
 def test_the_requests_page_gives_the_smm_a_weekly_approval_link(world, login, client):
     noon = dt.datetime.combine(today_in(world.alpha.timezone), dt.time(12))
     item = expert_waiting_item(world, planned_at=noon)
-    page = login(world.users["smm"]).get(reverse("content:requests", args=["alpha"]))
-    url = page.context["week_link"]
+    smm = login(world.users["smm"])
+    page = smm.post(reverse("content:week_link_new", args=["alpha"]), follow=True)
+    url = page.context["week_link"]["new"]
+    assert url  # shown once …
+    again = smm.get(reverse("content:requests", args=["alpha"]))
+    assert again.context["week_link"]["new"] == ""  # … and never again
     client.logout()
     assert item.title in client.get(_path(url)).content.decode()
     expert_page = login(world.users["expert"]).get(reverse("content:requests", args=["alpha"]))
@@ -152,7 +157,7 @@ def test_the_requests_page_gives_the_smm_a_weekly_approval_link(world, login, cl
 
 
 def test_a_link_for_an_item_not_waiting_shows_a_clear_message(world, client, item):
-    url = _path(links.approval_link(world.alpha, world.users["expert"], item=item))
+    url = _path(_approval(world, item=item))
     page = client.get(url)
     assert page.status_code == 200
     body = page.content.decode()
@@ -165,8 +170,15 @@ def test_a_link_for_an_item_not_waiting_shows_a_clear_message(world, client, ite
 
 def test_an_approval_link_of_someone_no_longer_the_expert_is_404(world, client):
     item = expert_waiting_item(world)
-    url = _path(links.approval_link(world.alpha, world.users["copywriter"], item=item))
+    url = _approval(world, item=item)
+    assert client.get(url).status_code == 200
+    expert = world.alpha.memberships.get(user=world.users["expert"])
+    ws.remove_member(world.users["owner"], expert)
     assert client.get(url).status_code == 404
+    # Added back, the expert gets new links; the old ones stay dead.
+    ws.add_member(world.users["owner"], world.alpha, world.users["expert"], ["expert"], 3)
+    assert client.get(url).status_code == 404
+    assert client.get(_approval(world, item=item)).status_code == 200
     forged = reverse("content:approval_link", args=["abc:def"])
     assert client.get(forged).status_code == 404
 
@@ -189,7 +201,9 @@ def first_request(world):
 def signed_link(world, route_name: str) -> str:
     """A real signed link for a public route, so that the page really answers."""
     if route_name.endswith("approval_link"):
-        return links.approval_token(world.alpha, world.users["expert"], week=dt.date(2026, 11, 16))
+        return links.create_approval_link(
+            world.users["smm"], world.alpha, week=dt.date(2026, 11, 16)
+        )[1]
     return links.request_token(first_request(world))
 
 
@@ -204,7 +218,7 @@ def test_the_approval_link_works_on_a_custom_level_naming_the_expert(world, clie
           "approvers": [members["expert"], members["owner"]]}],
     )  # fmt: skip
     item = to_review(world, make_item(world))
-    url = _path(links.approval_link(world.alpha, world.users["expert"], item=item))
+    url = _path(_approval(world, item=item))
 
     def decision_form_shown() -> bool:
         return f'name="item" value="{item.pk}"' in client.get(url).content.decode()
@@ -219,3 +233,45 @@ def test_the_approval_link_works_on_a_custom_level_naming_the_expert(world, clie
     services.approve(world.users["owner"], item)
     item.refresh_from_db()
     assert item.state == State.APPROVED
+
+
+def _approval(world, **target) -> str:
+    """A new approval link made by the SMM, as a path."""
+    _link, raw = links.create_approval_link(world.users["smm"], world.alpha, **target)
+    return _path(links.approval_url(raw))
+
+
+def test_approval_links_are_stored_hashed_listed_on_the_item_and_revoked_one_by_one(
+    world, login, client
+):
+    from zveno.content.models import ApprovalLink
+
+    item = expert_waiting_item(world)
+    smm = login(world.users["smm"])
+    page = smm.post(reverse("content:item_link_new", args=["alpha", item.pk]), follow=True)
+    first = page.context["expert_link"]["new"]
+    page = smm.post(reverse("content:item_link_new", args=["alpha", item.pk]), follow=True)
+    second = page.context["expert_link"]["new"]
+    raw = first.rstrip("/").rsplit("/", 1)[-1]
+    # Random, not a signed payload: nothing in it names the project, the expert or the item.
+    assert raw.startswith("zva_") and ":" not in raw
+    with pytest.raises(signing.BadSignature):
+        signing.loads(raw)
+    stored = ApprovalLink.objects.filter(item=item)
+    assert stored.count() == 2 and not stored.filter(token_hash__contains=raw).exists()
+    rows = page.context["expert_link"]["rows"]
+    assert len(rows) == 2 and "approval-links" in page.content.decode()
+    assert (
+        smm.get(reverse("content:item", args=["alpha", item.pk])).context["expert_link"]["new"]
+        == ""
+    )  # shown once
+    smm.post(reverse("content:approval_revoke", args=["alpha", rows[-1].pk]))  # the first one
+    anonymous = client.__class__()
+    assert anonymous.get(_path(first)).status_code == 404
+    assert anonymous.get(_path(second)).status_code == 200
+    # The expert and outsiders cannot revoke.
+    expert = login(world.users["expert"])
+    assert expert.post(
+        reverse("content:approval_revoke", args=["alpha", rows[0].pk])
+    ).status_code in (403, 404)
+    assert anonymous.get(_path(second)).status_code == 200

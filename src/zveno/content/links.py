@@ -1,29 +1,36 @@
 """Login-free links for the expert: answer a request, approve an item or this week's items.
 
-Links are signed with ``django.core.signing`` (a salt per kind) and expire after 14 days. A request
-link carries the request id and its ``link_nonce``; a new nonce revokes every older link. An
-approval link names the project's expert user it acts as, and one item or one week.
+A request link is signed with ``django.core.signing`` and expires after 14 days; it carries the
+request id and its ``link_nonce``, and a new nonce revokes every older link. An approval link is a
+random token stored as its SHA-256 (``ApprovalLink``, like report links): it names nothing a reader
+could decode, acts as the project's expert on one item or one week, expires after 14 days, and is
+revoked one by one; an expert removed and added back does not revive the links made before.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from zveno.content.models import ContentItem, ExpertRequest
+from zveno.content.models import ApprovalLink, ContentItem, ExpertRequest
 from zveno.content.selectors import day_range_utc
+from zveno.workspaces import access
 from zveno.workspaces.models import Project
 from zveno.workspaces.roles import Capability, capabilities_for
 
 MAX_AGE = dt.timedelta(days=14)
 REQUEST_SALT = "zveno.content.request-link"
-APPROVAL_SALT = "zveno.content.approval-link"
+APPROVAL_PREFIX = "zva_"
 
 
 def new_nonce() -> str:
@@ -75,22 +82,41 @@ class ApprovalTarget:
         return qs.filter(planned_at__gte=start, planned_at__lt=end)
 
 
-def approval_token(
-    project: Project, expert, *, item: ContentItem | None = None, week: dt.date | None = None
-) -> str:
-    payload = {"p": project.pk, "u": expert.pk}
-    if item is not None:
-        payload["i"] = item.pk
-    else:
-        monday = week - dt.timedelta(days=week.weekday())
-        payload["w"] = monday.isoformat()
-    return signing.dumps(payload, salt=APPROVAL_SALT, compress=True)
+def _hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def approval_link(project: Project, expert, *, item=None, week=None, request=None) -> str:
-    """The absolute link for one item or for the week containing ``week``."""
-    token = approval_token(project, expert, item=item, week=week)
-    return _absolute(reverse("content:approval_link", args=[token]), request)
+@transaction.atomic
+def create_approval_link(
+    actor, project: Project, *, item: ContentItem | None = None, week: dt.date | None = None
+) -> tuple[ApprovalLink, str]:
+    """A new link for one item or for the week containing ``week``; the raw token is returned
+    this once, the database keeps its hash."""
+    access.require(actor, project, Capability.REVIEW_CONTENT)
+    expert = expert_of(project)
+    if expert is None:
+        raise ValidationError(_("The project has no expert to send a link to."))
+    if item is not None and item.project_id != project.pk:
+        raise ValidationError({"item": _("Unknown content item.")})
+    monday = None if item is not None else week - dt.timedelta(days=week.weekday())
+    raw = APPROVAL_PREFIX + secrets.token_urlsafe(24)
+    link = ApprovalLink.objects.create(
+        project=project, expert=expert, item=item, week=monday, token_hash=_hash(raw),
+        expires_at=timezone.now() + MAX_AGE, created_by=actor,
+    )  # fmt: skip
+    return link, raw
+
+
+@transaction.atomic
+def revoke_approval_link(actor, link: ApprovalLink) -> None:
+    access.require(actor, link.project, Capability.REVIEW_CONTENT)
+    ApprovalLink.objects.filter(pk=link.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+
+
+def approval_url(raw: str, request=None) -> str:
+    return _absolute(reverse("content:approval_link", args=[raw]), request)
 
 
 def expert_of(project: Project):
@@ -102,19 +128,23 @@ def expert_of(project: Project):
 
 
 def approval_from_link(token: str) -> ApprovalTarget | None:
-    """The target of an approval link; None when forged, expired, or its expert left."""
-    try:
-        data = signing.loads(token, salt=APPROVAL_SALT, max_age=MAX_AGE)
-        project = Project.objects.filter(pk=data["p"]).first()
-        expert = get_user_model().objects.filter(pk=data["u"], is_active=True).first()
-        week = dt.date.fromisoformat(data["w"]) if "w" in data else None
-        item_id = int(data["i"]) if "i" in data else None
-    except (signing.BadSignature, ValueError, KeyError, TypeError):
+    """The target of an approval link; None when unknown, expired, revoked, or its expert left
+    (or left and came back: links made before the expert joined again stay dead)."""
+    if not token.startswith(APPROVAL_PREFIX):
         return None
-    if project is None or expert is None or (week is None and item_id is None):
+    now = timezone.now()
+    link = (
+        ApprovalLink.objects.select_related("project", "expert")
+        .filter(token_hash=_hash(token), revoked_at__isnull=True, expires_at__gt=now)
+        .first()
+    )
+    if link is None or not link.expert.is_active:
         return None
-    membership = project.memberships.filter(user=expert).first()
-    roles = membership.roles if membership else []
-    if Capability.APPROVE_AS_EXPERT not in capabilities_for(roles, None):
+    membership = link.project.memberships.filter(user=link.expert).first()
+    if membership is None or membership.joined_at > link.created_at:
+        return None
+    if Capability.APPROVE_AS_EXPERT not in capabilities_for(membership.roles, None):
         return None  # the expert is no longer the project's expert: the link stops working
-    return ApprovalTarget(project, expert, item_id, week)
+    if link.last_used_at is None or now - link.last_used_at > dt.timedelta(minutes=1):
+        ApprovalLink.objects.filter(pk=link.pk).update(last_used_at=now)
+    return ApprovalTarget(link.project, link.expert, link.item_id, link.week)

@@ -400,3 +400,37 @@ class DayOff(models.Model):
 
     def __str__(self) -> str:
         return str(self.date)
+
+
+class ApprovalLink(models.Model):
+    """A login-free link that lets the project's expert approve one item or one week's items.
+
+    Only the token's SHA-256 is stored; the link expires, and the team revokes it one by one.
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="approval_links")
+    expert = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    item = models.ForeignKey(
+        ContentItem, on_delete=models.CASCADE, null=True, blank=True, related_name="approval_links"
+    )
+    week = models.DateField(null=True, blank=True)  # the Monday, when the link is for a week
+    token_hash = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(item__isnull=False) | models.Q(week__isnull=False),
+                name="approval_link_has_target",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"approval link {self.pk} of {self.project_id}"

@@ -1,9 +1,18 @@
-from zveno.content.views import calendar, delivery, items, publications, requests, sheets
+from zveno.content.views import (
+    approval_links,
+    calendar,
+    delivery,
+    items,
+    publications,
+    requests,
+    sheets,
+)
 
 app_name = "content"
 
 # Each view module lists its own routes, so the modules can grow independently.
 urlpatterns = [
+    *approval_links.urls,
     *items.urls,
     *calendar.urls,
     *requests.urls,

@@ -12,6 +12,7 @@ from django.db.models import F, Q
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -19,6 +20,7 @@ from django.views.decorators.http import require_POST
 from zveno.content import collab, links, selectors, services
 from zveno.content.forms import ChangesForm, ItemForm
 from zveno.content.models import Media, State
+from zveno.content.views import approval_links
 from zveno.core.forms import apply_errors
 from zveno.publishing.models import Network
 from zveno.workspaces import access
@@ -230,14 +232,18 @@ def item_detail(request, slug: str, item: int):
     return render(request, "content/items/detail.html", context)
 
 
-def _expert_link(request, granted, item) -> str:
-    """For the team: the login-free link to send the expert while the item waits for them."""
+def _expert_link(request, granted, item) -> dict | None:
+    """For the team: the item's login-free links for the expert (listed, revocable), a new one
+    made a moment ago (shown once), and whether the item waits for the expert now."""
     if not granted.can(Capability.REVIEW_CONTENT):
-        return ""
+        return None
     expert = links.expert_of(item.project)
-    if expert is None or not services.awaits(expert, item):
-        return ""
-    return links.approval_link(item.project, expert, item=item, request=request)
+    rows = list(item.approval_links.select_related("created_by"))
+    waiting = expert is not None and services.awaits(expert, item)
+    if not rows and not waiting:
+        return None
+    new = approval_links.pop_new_link(request, str(item.pk))
+    return {"rows": rows, "new": new, "waiting": waiting, "now": timezone.now()}
 
 
 def _act(request, slug: str, item: int, action, done: str):

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -14,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 from zveno.content import links, services
 from zveno.content import requests as expert_requests
 from zveno.content.models import RequestKind, RequestStatus, State, StepKind
+from zveno.content.views import approval_links
 from zveno.core import throttle
 from zveno.core.forms import DateInput, apply_errors
 from zveno.core.timezones import today_in
@@ -70,7 +72,11 @@ def request_list(request, slug: str):
     context["may_ask"] = _may_ask(context["granted"])
     expert = links.expert_of(project) if context["may_ask"] else None
     if expert is not None:
-        context["week_link"] = links.approval_link(project, expert, week=today, request=request)
+        context["week_link"] = {
+            "new": approval_links.pop_new_link(request, "week"),
+            "rows": project.approval_links.filter(item__isnull=True).select_related("created_by"),
+            "now": timezone.now(),
+        }
     context["for_expert"] = context["granted"].can(C.ANSWER_EXPERT_REQUESTS)
     return render(request, "content/requests/list.html", context)
 
