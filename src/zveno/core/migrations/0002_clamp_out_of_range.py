@@ -4,6 +4,7 @@ fails because of one of them: hours above 1,000, targets above 10^12, dates outs
 import datetime as dt
 from decimal import Decimal
 
+from django.core.management import call_command
 from django.db import migrations
 
 FIRST = dt.date(2000, 1, 1)
@@ -43,6 +44,11 @@ def clamp(apps, schema_editor):
         rows.filter(**{f"{field}__lt": -limit}).update(**{field: -limit})
 
 
+def cache_table(apps, schema_editor):
+    # 0001 as first released passed a cache alias where createcachetable expects a table name.
+    call_command("createcachetable", database=schema_editor.connection.alias, verbosity=0)
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("core", "0001_cache_table"),
@@ -52,4 +58,7 @@ class Migration(migrations.Migration):
         ("workspaces", "0001_initial"),
     ]
 
-    operations = [migrations.RunPython(clamp, migrations.RunPython.noop)]
+    operations = [
+        migrations.RunPython(cache_table, migrations.RunPython.noop),
+        migrations.RunPython(clamp, migrations.RunPython.noop),
+    ]
