@@ -19,6 +19,7 @@ from zveno.accounts.services import user_for_token
 from zveno.analytics.api import router as analytics_router
 from zveno.content.api import router as content_router
 from zveno.core import throttle
+from zveno.core.api import document_errors
 from zveno.core.middleware import request_language
 from zveno.playbooks.api import router as playbooks_router
 from zveno.publishing.api import router as channels_router
@@ -47,7 +48,15 @@ class BearerToken(HttpBearer):
         return user
 
 
-api = NinjaAPI(
+class ZvenoAPI(NinjaAPI):
+    """Publishes every operation's error answers in the schema (``core.api.document_errors``)."""
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        return document_errors(schema)
+
+
+api = ZvenoAPI(
     title="Zveno API",
     version="1.0.0",
     description="Projects and teams, playbooks, the matrix, health and the content plan.",

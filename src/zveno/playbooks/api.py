@@ -6,6 +6,7 @@ from django.http import Http404
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
+from zveno.core.api import ErrorOut
 from zveno.playbooks import loader, selectors
 from zveno.workspaces import access
 
@@ -37,7 +38,7 @@ class AreaOut(Schema):
     raci: dict[str, str] = Field(description="Default letter (R, A, C, I) per job role.")
 
 
-class StageOut(Schema):
+class PlaybookStageOut(Schema):
     code: str
     name: TextOut
     purpose: TextOut
@@ -83,7 +84,7 @@ class PlaybookOut(Schema):
     summary: TextOut
     goal_type: str
     areas: list[AreaOut]
-    stages: list[StageOut]
+    stages: list[PlaybookStageOut]
     team: list[TeamScopeOut]
     content_mix: list[RubricOut]
     networks: list[NetworkPlanOut]
@@ -129,7 +130,7 @@ def list_playbooks(request):
     ]
 
 
-@router.get("/playbooks/{key}", response=PlaybookOut)
+@router.get("/playbooks/{key}", response={200: PlaybookOut, 409: ErrorOut})
 def get_playbook(request, key: str, workspace: str | None = None):
     """One playbook. A custom key held by several of your workspaces needs ``?workspace=<slug>``."""
     if workspace:

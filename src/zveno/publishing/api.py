@@ -21,6 +21,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
+from zveno.core.api import ErrorOut
 from zveno.core.bounds import Id
 from zveno.publishing import services
 from zveno.publishing.models import Channel, Network
@@ -157,7 +158,7 @@ def test_channel(request, slug: str, channel_id: Id):
     return _fresh(project, channel_id)
 
 
-@router.delete("/projects/{slug}/channels/{channel_id}", response={204: None})
+@router.delete("/projects/{slug}/channels/{channel_id}", response={204: None, 409: ErrorOut})
 def delete_channel(request, slug: str, channel_id: Id):
     """Deletes an unused channel; 409 for one with publications or figures (deactivate it)."""
     project = access.project_for(request.auth, slug, need=Capability.MANAGE_PROJECT)

@@ -69,7 +69,7 @@ class SeriesOut(Schema):
     points: list[PointOut]
 
 
-class StepOut(Schema):
+class FunnelStepOut(Schema):
     step: str
     label: str
     value: float | None
@@ -140,7 +140,7 @@ def analytics_series(request, slug: str, period: Query[PeriodIn], metric: str | 
     }
 
 
-@router.get("/projects/{slug}/analytics/funnel", response=list[StepOut])
+@router.get("/projects/{slug}/analytics/funnel", response=list[FunnelStepOut])
 def analytics_funnel(request, slug: str, period: Query[PeriodIn]):
     """Reach → dialogues → leads → sales over from..to, with conversions (%)."""
     project = access.project_for(request.auth, slug, Capability.VIEW_ANALYTICS)

@@ -27,20 +27,20 @@ router = Router(tags=["content"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-class Period(Schema):
+class PlanPeriod(Schema):
     start: Day | None = Field(None, alias="from", description="First day, project time")
     end: Day | None = Field(None, alias="to", description="Last day, project time")
 
 
-class ProblemOut(Schema):
+class PlanProblemOut(Schema):
     row: int = Field(description="Spreadsheet row; the header is row 1")
     column: str
     message: str
 
 
-class ImportOut(Schema):
+class PlanImportOut(Schema):
     created: int
-    errors: list[ProblemOut]
+    errors: list[PlanProblemOut]
     missing_rubrics: list[str] = Field(
         default_factory=list, description="Rubrics the file names and the project lacks"
     )
@@ -58,7 +58,7 @@ def attachment(body: bytes, content_type: str, name: str) -> HttpResponse:
 
 
 @router.get("/projects/{slug}/plan.xlsx")
-def plan_xlsx(request, slug: str, period: Query[Period]):
+def plan_xlsx(request, slug: str, period: Query[PlanPeriod]):
     """The plan as an XLSX file, one row per publication, in the project's time zone."""
     project = access.project_for(request.auth, slug)
     body = sheets.to_xlsx(project, get_language() or "ru", start=period.start, end=period.end)
@@ -66,14 +66,14 @@ def plan_xlsx(request, slug: str, period: Query[Period]):
 
 
 @router.get("/projects/{slug}/plan.csv")
-def plan_csv(request, slug: str, period: Query[Period]):
+def plan_csv(request, slug: str, period: Query[PlanPeriod]):
     """The plan as CSV (UTF-8 with a BOM; ';' separated in Russian, ',' in English)."""
     project = access.project_for(request.auth, slug)
     body = sheets.to_csv(project, get_language() or "ru", start=period.start, end=period.end)
     return attachment(body, "text/csv; charset=utf-8", f"{project.slug}-plan.csv")
 
 
-@router.post("/projects/{slug}/plan/import", response={200: ImportOut, 201: ImportOut})
+@router.post("/projects/{slug}/plan/import", response={200: PlanImportOut, 201: PlanImportOut})
 def plan_import(
     request, slug: str, file: File[UploadedFile] = None, create_missing: Form[bool] = False
 ):
