@@ -34,7 +34,7 @@ class EndpointCreated(EndpointOut):
     secret: str  # shown once
 
 
-class DeliveryOut(Schema):
+class WebhookDeliveryOut(Schema):
     id: int
     event: str
     event_id: str
@@ -96,13 +96,13 @@ def delete_endpoint(request, ws: str, endpoint_id: int):
     return Status(204, None)
 
 
-@router.get("/workspaces/{ws}/webhooks/{endpoint_id}/deliveries", response=list[DeliveryOut])
+@router.get("/workspaces/{ws}/webhooks/{endpoint_id}/deliveries", response=list[WebhookDeliveryOut])
 def list_deliveries(request, ws: str, endpoint_id: int):
     found = selectors.endpoint(request.user, _ws(request, ws), endpoint_id)
     return [_delivery_out(d) for d in selectors.log_of(found)]
 
 
-@router.post("/workspaces/{ws}/webhooks/{endpoint_id}/test", response=DeliveryOut)
+@router.post("/workspaces/{ws}/webhooks/{endpoint_id}/test", response=WebhookDeliveryOut)
 def send_test(request, ws: str, endpoint_id: int):
     """Sends a ``ping`` now and answers with the delivery as it ended."""
     found = selectors.endpoint(request.user, _ws(request, ws), endpoint_id)
@@ -114,7 +114,7 @@ def send_test(request, ws: str, endpoint_id: int):
 
 @router.post(
     "/workspaces/{ws}/webhooks/{endpoint_id}/deliveries/{delivery_id}/redeliver",
-    response={202: DeliveryOut},
+    response={202: WebhookDeliveryOut},
 )
 def redeliver(request, ws: str, endpoint_id: int, delivery_id: int):
     found = selectors.delivery(request.user, _ws(request, ws), endpoint_id, delivery_id)
