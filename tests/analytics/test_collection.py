@@ -212,3 +212,22 @@ def test_telegram_collects_followers_and_says_views_come_from_tgstat(
     assert ChannelDay.objects.get(channel=channel).followers == 500
     page = login(owner).get(reverse("analytics:channel", args=[world.alpha.slug, channel.pk]))
     assert "TGStat" in page.content.decode()
+
+
+def test_a_post_the_scheduler_published_is_snapshotted_by_its_id_and_never_doubled(
+    world, fake_vk, vk_channel
+):
+    from tests.publishing.conftest import approved
+    from zveno.publishing import delivery
+
+    item = approved(world, [vk_channel], text="Опубликовано Звеном")
+    assert delivery.run_pass("test-worker").published == 1
+    publication = item.publications.get()
+    post = Post.objects.get(publication=publication)  # known at once, before any pass
+    assert post.network_id.startswith(f"-{VK_GROUP}_") and post.source == "connector"
+    [row] = [r for r in collection.collect_project(world.alpha) if r.channel_id == vk_channel.pk]
+    assert row.picked_up == 0  # the wall's post is the one analytics knew already
+    assert row.snapshots == 1
+    post.refresh_from_db()
+    assert post.latest_views is not None
+    assert Post.objects.filter(channel=vk_channel).count() == 1

@@ -48,7 +48,7 @@ from zveno.analytics.models import (
 from zveno.content.models import Publication, PublicationStatus
 from zveno.core import crypto
 from zveno.publishing.connectors.base import Collected, Outcome, OutcomeKind, connector_for
-from zveno.publishing.models import Channel
+from zveno.publishing.models import Channel, DispatchState
 from zveno.publishing.services import target_for
 from zveno.workspaces.models import Project
 
@@ -190,7 +190,9 @@ def _match(found: dict, candidates: list[Publication]) -> Publication | None:
     return min(close)[2] if close else None
 
 
-def _create(channel: Channel, found: dict, publication: Publication | None, now) -> Post:
+def _create(
+    channel: Channel, found: dict, publication: Publication | None, now, mark_published=True
+) -> Post:
     item = publication.item if publication else None
     post = Post.objects.create(
         project_id=channel.project_id,
@@ -206,13 +208,37 @@ def _create(channel: Channel, found: dict, publication: Publication | None, now)
         url=found.get("url", "")[:500],
         source=Source.CONNECTOR,
     )
-    if publication is not None and publication.status != PublicationStatus.PUBLISHED:
+    if mark_published and publication and publication.status != PublicationStatus.PUBLISHED:
         Publication.objects.filter(pk=publication.pk).update(
             status=PublicationStatus.PUBLISHED,
             url=publication.url or found.get("url", ""),
             published_at=publication.published_at or found["date"],
         )
     return post
+
+
+def on_delivered(dispatch) -> None:
+    """The scheduler published a post (the ``DELIVERED`` seam): analytics knows it at once, by
+    the network's id, so the next pass snapshots it at its capture ages."""
+    if dispatch.state not in (DispatchState.PUBLISHED, DispatchState.LATE):
+        return
+    network_id = (dispatch.external_id or "").split(",")[0]  # an album: its first message
+    if not network_id:
+        return
+    publication = Publication.objects.filter(pk=dispatch.ref).select_related(
+        "item", "item__rubric", "channel"
+    ).first()  # fmt: skip
+    channel = publication.channel if publication else dispatch.channel
+    if Post.objects.filter(channel=channel, network_id=network_id).exists():
+        return
+    if publication is not None and Post.objects.filter(publication=publication).exists():
+        return
+    found = {
+        "external_id": network_id, "url": dispatch.url or "",
+        "date": dispatch.published_at or timezone.now(),
+        "text": publication.text or publication.item.text if publication else "",
+    }  # fmt: skip
+    _create(channel, found, publication, timezone.now(), mark_published=False)
 
 
 # --- snapshots and days -----------------------------------------------------------------------
