@@ -48,6 +48,7 @@ from zveno.publishing.models import (
     MissedPolicy,
     PublishingSettings,
 )
+from zveno.webhooks.models import Endpoint
 from zveno.webhooks.services import emit
 
 log = logging.getLogger(__name__)
@@ -182,7 +183,8 @@ def claim(owner: str, limit: int = 20, now: dt.datetime | None = None) -> list[D
             )
             if taken:
                 ids.append(pk)
-    return list(Dispatch.objects.filter(pk__in=ids, lease_owner=owner).select_related("channel"))
+    mine = Dispatch.objects.filter(pk__in=ids, lease_owner=owner)
+    return list(mine.select_related("channel__project"))
 
 
 def _ours(dispatch: Dispatch):
@@ -324,8 +326,11 @@ def deliver(dispatch: Dispatch, report: PassReport | None = None) -> Dispatch:
     # 2. Missed while nothing ran: the project's choice.
     now = timezone.now()
     late = dispatch.due_at is not None and now - dispatch.due_at > GRACE
-    first = not dispatch.attempts.filter(kind=AttemptKind.PUBLISH).exists()
-    if late and first and not dispatch.send_late and _holds_missed(channel, now - dispatch.due_at):
+    if (
+        late and not dispatch.send_late
+        and not dispatch.attempts.filter(kind=AttemptKind.PUBLISH).exists()
+        and _holds_missed(channel, now - dispatch.due_at)
+    ):  # fmt: skip
         reason = _("Its time passed while nothing was running: publish it late or cancel it.")
         _finish(dispatch, state=S.HELD, hold_reason=HoldReason.MISSED, reason=reason)
         report.held += 1
@@ -488,6 +493,9 @@ def _emit(dispatch: Dispatch, event: str, **data) -> None:
     """The workspace's webhooks hear what became of a publication."""
     channel = dispatch.channel
     project = channel.project
+    listening = Endpoint.objects.filter(workspace_id=project.workspace_id, active=True)
+    if not any(event in events for events in listening.values_list("events", flat=True)):
+        return  # nobody hears it: no payload to build (it costs the item's audience)
     audience: Audience | None = first_answer(AUDIENCE, dispatch)
     emit(project.workspace, event, {
         "project": {"slug": project.slug, "name": project.name},
@@ -562,6 +570,6 @@ def deliver_now(dispatch_id: int, owner: str | None = None) -> str:
     )
     if not taken:
         return ""
-    dispatch = Dispatch.objects.select_related("channel").get(pk=dispatch_id)
+    dispatch = Dispatch.objects.select_related("channel__project").get(pk=dispatch_id)
     deliver(dispatch)
     return dispatch.state
