@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import time
 
 import pytest
 import time_machine
@@ -34,6 +35,7 @@ START = dt.datetime(2026, 11, 2, 7, 0, tzinfo=dt.UTC)  # a Monday, 10:00 in Mosc
 def vk_channel(world, fake_vk, settings):
     fake_vk.limits = False  # a month of passes in seconds: no 3 calls a second here
     settings.ZVENO_VK_MIN_INTERVAL = 0
+    settings.PUBLISHING_INTERVALS = {}  # nor the shared slots (one test below keeps them)
     settings.ZVENO_VK_API_URL = f"{fake_vk.url}/method"
     owner = world.users["owner"]
     channel = publishing.add_channel(owner, world.alpha, "vk", name="Альфа ВК")
@@ -231,3 +233,32 @@ def test_a_post_the_scheduler_published_is_snapshotted_by_its_id_and_never_doubl
     post.refresh_from_db()
     assert post.latest_views is not None
     assert Post.objects.filter(channel=vk_channel).count() == 1
+
+
+def test_a_pass_shares_the_tokens_rate_limit_with_publishing(world, fake_vk, vk_channel, settings):
+    from zveno.publishing import limits
+
+    settings.PUBLISHING_INTERVALS = {"vk": (0.34, 0.0)}
+    target = publishing.target_for(vk_channel)
+    keys = limits.keys_for(vk_channel, target.credentials)
+    limits.block(list(keys), 600)  # publishing was told to wait ten minutes on this token
+    [row] = [r for r in collection.collect_project(world.alpha) if r.channel_id == vk_channel.pk]
+    assert row.status == "failed" and row.requests == 0
+    assert fake_vk.calls.total() == 0
+
+    limits.block(list(keys), 0.001)  # the wait is over: the next pass reads the channel
+    time.sleep(0.01)
+    [row] = [r for r in collection.collect_project(world.alpha) if r.channel_id == vk_channel.pk]
+    assert row.status == "ok" and row.requests > 0
+
+
+def test_max_403_fails_the_pass_with_the_reason(world, fake_max, settings):
+    settings.ZVENO_MAX_API_URL = fake_max.url
+    owner = world.users["owner"]
+    channel = publishing.add_channel(owner, world.alpha, "max", name="Альфа MAX")
+    publishing.connect_channel(owner, channel, {"bot_token": MAX_TOKEN}, handle=str(MAX_CHANNEL))
+    fake_max.remove_bot(MAX_CHANNEL, MAX_TOKEN)
+    [row] = [r for r in collection.collect_project(world.alpha) if r.channel_id == channel.pk]
+    assert row.status == "failed" and row.message
+    channel.refresh_from_db()
+    assert channel.connection == "needs_reconnect"

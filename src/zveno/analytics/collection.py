@@ -21,6 +21,7 @@ import datetime as dt
 import difflib
 import logging
 import re
+import time
 import zoneinfo
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -47,9 +48,10 @@ from zveno.analytics.models import (
 )
 from zveno.content.models import Publication, PublicationStatus
 from zveno.core import crypto
+from zveno.publishing import limits
 from zveno.publishing.connectors.base import Collected, Outcome, OutcomeKind, connector_for
 from zveno.publishing.models import Channel, DispatchState
-from zveno.publishing.services import target_for
+from zveno.publishing.services import record_connection, target_for
 from zveno.workspaces.models import Project
 
 log = logging.getLogger(__name__)
@@ -61,6 +63,7 @@ PICKUP_DAYS = 30  # how far back the first pass looks for posts made by hand
 PICKUP_SLACK = dt.timedelta(hours=6)  # later passes re-read this much before the last one
 MATCH_WINDOW = dt.timedelta(hours=3)  # a hand-made post matches a publication planned this close
 MATCH_RATIO = 0.8  # …and whose text is this similar
+SLOT_WAIT = 2.0  # seconds a pass waits for the token's slot before leaving it to the next
 KEEP_DAYS = 14  # collection rows kept for the history
 
 # What a network never gives, said on the channel's page instead of showing an empty chart.
@@ -319,6 +322,11 @@ def collect_channel(channel: Channel, now: dt.datetime | None = None, trigger: s
         row.status = CollectionStatus.FAILED
         row.message = _("The stored token cannot be read with the current keys: connect again.")
         return _finish(row)
+    keys = _token_keys(channel, target)
+    if not _slot(keys):
+        row.status = CollectionStatus.FAILED
+        row.message = _("The network asked to wait: the next pass reads this channel.")
+        return _finish(row)
     done = Pass()
     last = (
         Collection.objects.filter(channel=channel, status__in=READ_STATUSES)
@@ -349,8 +357,29 @@ def collect_channel(channel: Channel, now: dt.datetime | None = None, trigger: s
     row.picked_up, row.matched, row.snapshots = done.picked_up, done.matched, done.snapshots
     row.days, row.requests = done.days, done.requests
     row.note = str(NOTES.get(channel.network, ""))
+    waits = [p.retry_after for p in done.problems if p.kind is OutcomeKind.RATE_LIMITED]
+    if waits:  # the network said how long: publishing waits as long on this token
+        limits.block(list(keys), max(w or 1.0 for w in waits))
     _judge(row, done)
+    lost = next((p for p in done.problems if p.kind is OutcomeKind.AUTH_LOST), None)
+    if lost is not None:  # the channel's page and the Publishing page say "reconnect"
+        record_connection(channel, lost)
     return _finish(row)
+
+
+def _token_keys(channel: Channel, target) -> dict[str, float]:
+    """The token's rate-limit keys publishing uses: a pass takes one slot of them, so reading
+    and posting share the network's budget (the channel's posting interval is not taken)."""
+    keys = limits.keys_for(channel, target.credentials)
+    return {key: interval for key, interval in keys.items() if ":token:" in key}
+
+
+def _slot(keys: dict[str, float]) -> bool:
+    wait = limits.take(keys)
+    while 0 < wait <= SLOT_WAIT:
+        time.sleep(wait)
+        wait = limits.take(keys)
+    return wait <= 0
 
 
 def _network_zone(channel: Channel):
@@ -364,7 +393,8 @@ def _judge(row: Collection, done: Pass) -> None:
         return
     worst = next((p for p in done.problems if p.kind is OutcomeKind.AUTH_LOST), done.problems[0])
     gathered = done.snapshots or done.days or done.picked_up
-    row.status = CollectionStatus.PARTIAL if gathered else CollectionStatus.FAILED
+    lost = worst.kind is OutcomeKind.AUTH_LOST  # the token or the bot's rights are gone
+    row.status = CollectionStatus.PARTIAL if gathered and not lost else CollectionStatus.FAILED
     row.message = str(worst.reason or _("The network refused some figures."))[:500]
     row.detail = "; ".join(p.detail for p in done.problems if p.detail)[:1000]
 
