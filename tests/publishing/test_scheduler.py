@@ -274,6 +274,7 @@ def test_the_api_publishes_now_and_shows_the_delivery_log(world, api, vk, fake_v
     item_json = api(world, "smm").get(f"/api/v1/projects/alpha/items/{item.pk}").json()
     (pub,) = item_json["publications"]
     assert pub["status"] == "published" and pub["external_id"] == body["external_id"]
+    assert [a["outcome"] for a in pub["attempts"]] == ["published"]
     assert fake_vk.accepted[VK_GROUP] == 1
 
 

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
 from zveno.content import selectors, services
+from zveno.content.api.delivery import AttemptOut, attempt_out
 from zveno.content.models import ContentItem, Goal, PublicationStatus, State, StepKind
 from zveno.core.bounds import Day, Id, Moment
 from zveno.publishing.models import Format
@@ -31,6 +32,7 @@ class PublicationOut(Schema):
     external_id: str = Field("", description="The post's id on the network")
     last_error: str = Field("", description="Why the last attempt failed, for people")
     published_at: dt.datetime | None
+    attempts: list[AttemptOut] = Field([], description="The delivery log, oldest first")
 
 
 class StepOut(Schema):
@@ -199,6 +201,9 @@ def item_out(item: ContentItem, sent: dict | None = None) -> dict:
                 "url": p.url,
                 "external_id": getattr(sent.get(p.pk), "external_id", ""),
                 "last_error": getattr(sent.get(p.pk), "reason", ""),
+                "attempts": [attempt_out(a) for a in sent[p.pk].attempts.all()]
+                if p.pk in sent
+                else [],
                 "published_at": p.published_at,
             }
             for p in publications
