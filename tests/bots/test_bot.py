@@ -138,6 +138,8 @@ def test_an_approval_request_shows_the_item_and_decides_through_the_approval_ser
     world, login, telegram_bot
 ):
     expert = world.users["expert"]
+    expert.timezone = "Asia/Vladivostok"
+    expert.save()
     link(world, login, telegram_bot)
     item = to_expert(world)
     picture = SimpleUploadedFile("kitchen.png", PNG, "image/png")
@@ -152,7 +154,7 @@ def test_an_approval_request_shows_the_item_and_decides_through_the_approval_ser
     assert "photo" in photo["message"] and photo["text"] == "Ипотека 2027"  # as it will look
     assert telegram_bot.uploads[-1]["size"] == len(PNG)
     assert "Ипотека 2027" in card["text"] and "Ставка 6 %" in card["text"]
-    assert "10" in card["text"]  # the planned day, in the expert's time zone
+    assert "17:00" in card["text"]  # planned 07:00 UTC: 17:00 in the expert's Vladivostok
     press(telegram_bot, "a:")
     item.refresh_from_db()
     assert item.state == State.APPROVED
@@ -387,3 +389,20 @@ def test_an_invited_expert_links_the_messenger_right_after_joining(world, client
     telegram_bot.user_start(7007, re.search(r"\?start=([\w-]+)", page).group(1))
     poll()
     assert MessengerAccount.objects.get(chat_id="7007").user.username == "irina"
+
+
+def test_a_file_that_cannot_be_fetched_is_asked_again(world, login, telegram_bot):
+    link(world, login, telegram_bot)
+    asked = expert_requests.ask(world.users["smm"], world.alpha, question="Видео с объекта?",
+                                kind="video", due_date=dt.date(2026, 12, 8))  # fmt: skip
+    delivery.send_due()
+    press(telegram_bot, "r:")
+    telegram_bot.fail_next(502, method="getFile")
+    telegram_bot.user_photo(EXPERT_CHAT, content=PNG)
+    poll()
+    asked.refresh_from_db()
+    assert asked.status == "open"  # nothing half-stored; the expert is asked to resend
+    telegram_bot.user_photo(EXPERT_CHAT, content=PNG)
+    poll()
+    asked.refresh_from_db()
+    assert asked.status == "answered" and asked.answers.get().files.count() == 1

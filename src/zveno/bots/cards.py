@@ -4,8 +4,6 @@ text and link. Texts are in the person's language; times in their time zone."""
 
 from __future__ import annotations
 
-import zoneinfo
-
 from django.conf import settings
 from django.urls import reverse
 from django.utils import formats, translation
@@ -16,18 +14,10 @@ from django.utils.translation import ngettext
 from zveno.bots.platforms import Button, escape
 from zveno.content.models import ContentItem, ExpertRequest, RequestStatus
 from zveno.content.services import awaits
+from zveno.notifications.selectors import zone_of
 
 APPROVE, CHANGES, ANSWER = "a", "c", "r"
 TEXT_SHOWN = 3000
-
-
-def _zone(user, project):
-    for name in (user.timezone, project.timezone):
-        try:
-            return zoneinfo.ZoneInfo(name) if name else None
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            continue
-    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
 
 
 def _absolute(path: str) -> str:
@@ -41,7 +31,7 @@ def item_card(user, item: ContentItem) -> tuple[str, list[list[Button]]]:
     if channels:
         lines.append("📣 " + escape(channels))
     if item.planned_at:
-        local = item.planned_at.astimezone(_zone(user, project))
+        local = item.planned_at.astimezone(zone_of(user, project))
         lines.append("🗓 " + formats.date_format(local, "j E, H:i"))
     media = item.media.count()
     if media:

@@ -52,6 +52,7 @@ class Incoming:
     callback_data: str = ""
     message_id: str = ""  # the message a button sits under
     files: list[FileRef] = field(default_factory=list)
+    contents: list[bytes] = field(default_factory=list)  # the files, fetched before handling
 
 
 class Platform:

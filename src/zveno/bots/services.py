@@ -113,6 +113,15 @@ def handle(platform: Platform, raw: dict) -> str:
     if incoming is None:
         return "ignored"
     replies = Replies(platform, incoming)
+    if incoming.files and _awaiting(incoming) is not None:
+        # Downloads happen before the transaction, never while it holds the database.
+        try:
+            incoming.contents = [platform.fetch(f) for f in incoming.files]
+        except Exception as exc:
+            log.warning("%s: a file could not be fetched: %s", platform.name, exc)
+            replies.say(_("I could not download your file. Please send it again."))
+            replies.send()
+            return "fetch failed"
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -155,9 +164,7 @@ def _dispatch(incoming: Incoming, replies: Replies) -> str:
         if incoming.command in {"start", "waiting", "help"}:
             _waiting(user, replies)
             return "waiting"
-        found = Awaiting.objects.filter(
-            messenger=incoming.messenger, chat_id=incoming.chat_id, expires_at__gt=timezone.now()
-        ).first()
+        found = _awaiting(incoming)
         if found and found.kind == Awaiting.CHANGES:
             return _changes_comment(user, found, incoming, replies)
         if found and found.kind == Awaiting.ANSWER:
@@ -165,6 +172,12 @@ def _dispatch(incoming: Incoming, replies: Replies) -> str:
         replies.say(_("I did not expect a message now. Here is what waits for you:"))
         _waiting(user, replies)
         return "unexpected"
+
+
+def _awaiting(incoming: Incoming) -> Awaiting | None:
+    return Awaiting.objects.filter(
+        messenger=incoming.messenger, chat_id=incoming.chat_id, expires_at__gt=timezone.now()
+    ).first()
 
 
 def _redeem(incoming: Incoming, replies: Replies) -> str:
@@ -265,10 +278,9 @@ def _message(exc: Exception) -> str:
 
 
 def _files(incoming: Incoming) -> list[SimpleUploadedFile]:
-    platform = platforms.platform(incoming.messenger)
     return [
-        SimpleUploadedFile(f.name, platform.fetch(f), f.mime or "application/octet-stream")
-        for f in incoming.files
+        SimpleUploadedFile(f.name, content, f.mime or "application/octet-stream")
+        for f, content in zip(incoming.files, incoming.contents, strict=True)
     ]
 
 
@@ -279,11 +291,11 @@ def _changes_comment(user, found: Awaiting, incoming: Incoming, replies: Replies
         replies.say(_("This item no longer waits for your decision."))
         return "stale comment"
     comment = incoming.text.strip()
-    voice = next((f for f in incoming.files if f.kind in {"voice", "audio"}), None)
-    if voice is not None:
-        platform = platforms.platform(incoming.messenger)
+    voices = [c for f, c in zip(incoming.files, incoming.contents, strict=True)
+              if f.kind in {"voice", "audio"}]  # fmt: skip
+    if voices:
         note = VoiceNote.objects.create(
-            item=item, user=user, file=ContentFile(platform.fetch(voice), name="voice.ogg")
+            item=item, user=user, file=ContentFile(voices[0], name="voice.ogg")
         )
         url = settings.BASE_URL + reverse("bots:voice", args=(item.project.slug, note.pk))
         comment = (comment + "\n" if comment else "") + _("Voice comment: %(url)s") % {"url": url}
