@@ -246,8 +246,8 @@ def _choices(workspace, language: str) -> list:
 
 @access.member_required
 def project_playbook(request, slug: str):
-    project = access.project_for(request.user, slug)
-    granted = access.access_to(request.user, project)
+    granted = access.grant_for(request.user, slug)
+    project = granted.project
     language = request.LANGUAGE_CODE
     current = getattr(project, "playbook", None)  # the ProjectPlaybook, if one was chosen
     can_manage = granted.can(Capability.MANAGE_PROJECT)
@@ -261,7 +261,7 @@ def project_playbook(request, slug: str):
             initial=initial, playbooks=_choices(project.workspace, language)
         )
     if request.method == "POST":
-        access.require(request.user, project, Capability.MANAGE_PROJECT)
+        granted.require(Capability.MANAGE_PROJECT)
         if request.POST.get("action") == "cadence" and current is not None:
             cadence_form = CadenceForm(request.POST)
             if cadence_form.is_valid():

@@ -186,8 +186,8 @@ def _rows(project) -> list:
     return rows
 
 
-def _context(request, project, **extra) -> dict:
-    granted = access.access_to(request.user, project)
+def _context(granted, **extra) -> dict:
+    project = granted.project
     manage = granted.can(Capability.MANAGE_PROJECT)
     return {"project": project, "granted": granted, "tab": "settings", "manage": manage, **extra}
 
@@ -216,26 +216,28 @@ def _save(request, project, form, channel=None) -> bool:
 @access.member_required
 def channels(request, slug: str):
     """The list for everybody on the project, with the add form for managers."""
-    project = access.project_for(request.user, slug)
+    granted = access.grant_for(request.user, slug)
+    project = granted.project
     form = ChannelForm(request.POST or None)
     if request.method == "POST":
-        access.require(request.user, project, Capability.MANAGE_PROJECT)
+        granted.require(Capability.MANAGE_PROJECT)
         if _save(request, project, form):
             messages.success(request, _("Channel added."))
             return redirect("publishing:channels", project.slug)
-    context = _context(request, project, rows=_rows(project), form=form)
+    context = _context(granted, rows=_rows(project), form=form)
     return render(request, "publishing/channels.html", context)
 
 
 @access.member_required
 def channel_edit(request, slug: str, channel_id: int):
-    project = access.project_for(request.user, slug, need=Capability.MANAGE_PROJECT)
+    granted = access.grant_for(request.user, slug, need=Capability.MANAGE_PROJECT)
+    project = granted.project
     channel = get_object_or_404(project.channels, pk=channel_id)
     form = ChannelForm(request.POST or None, initial=ChannelForm.initial_for(channel))
     if request.method == "POST" and _save(request, project, form, channel):
         messages.success(request, _("Channel saved."))
         return redirect("publishing:channels", project.slug)
-    context = _context(request, project, form=form, channel=channel, **_connect_context(channel))
+    context = _context(granted, form=form, channel=channel, **_connect_context(channel))
     return render(request, "publishing/channel_form.html", context)
 
 

@@ -125,8 +125,8 @@ def project_create(request, ws: str):
 @access.member_required
 def project(request, slug: str):
     """The project's dashboard: health findings, the stage timeline, the load heat map."""
-    project = access.project_for(request.user, slug)
-    granted = access.access_to(request.user, project)
+    granted = access.grant_for(request.user, slug)
+    project = granted.project
     context = {
         "project": project,
         "granted": granted,
@@ -139,7 +139,8 @@ def project(request, slug: str):
 
 @access.member_required
 def project_edit(request, slug: str):
-    project = access.project_for(request.user, slug, need=Capability.MANAGE_PROJECT)
+    granted = access.grant_for(request.user, slug, need=Capability.MANAGE_PROJECT)
+    project = granted.project
     initial = {name: getattr(project, name) for name in services.PROJECT_FIELDS}
     initial["networks"] = list(
         project.channels.filter(is_active=True).values_list("network", flat=True)
@@ -156,7 +157,7 @@ def project_edit(request, slug: str):
     context = {
         "form": form,
         "project": project,
-        "granted": access.access_to(request.user, project),
+        "granted": granted,
         "tab": "settings",
         "workspace": project.workspace,
     }
@@ -165,11 +166,11 @@ def project_edit(request, slug: str):
 
 @access.member_required
 def members(request, slug: str):
-    project = access.project_for(request.user, slug)
-    granted = access.access_to(request.user, project)
+    granted = access.grant_for(request.user, slug)
+    project = granted.project
     form = InviteForm(initial={"language": request.user.language, "capacity_hours": 20})
     if request.method == "POST":
-        access.require(request.user, project, Capability.MANAGE_TEAM)
+        granted.require(Capability.MANAGE_TEAM)
         form = InviteForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
@@ -218,7 +219,8 @@ def member_edit(request, slug: str, pk: int):
             except ValidationError as exc:
                 apply_errors(form, exc)
             else:
-                return _member_row(request, project, membership)
+                # Read again: the person may have just changed their own roles.
+                return _member_row(request, access.access_to(request.user, project), membership)
     else:
         form = MemberForm(
             initial={"roles": membership.roles, "capacity_hours": membership.capacity_hours}
@@ -229,14 +231,14 @@ def member_edit(request, slug: str, pk: int):
 
 @access.member_required
 def member_row(request, slug: str, pk: int):
-    project = access.project_for(request.user, slug)
+    granted = access.grant_for(request.user, slug)
+    project = granted.project
     membership = get_object_or_404(selectors.team(project), pk=pk)
-    return _member_row(request, project, membership)
+    return _member_row(request, granted, membership)
 
 
-def _member_row(request, project, membership):
-    granted = access.access_to(request.user, project)
-    context = {"project": project, "m": membership, "granted": granted}
+def _member_row(request, granted, membership):
+    context = {"project": granted.project, "m": membership, "granted": granted}
     return render(request, "workspaces/partials/_member_row.html", context)
 
 

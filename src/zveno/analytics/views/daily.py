@@ -118,8 +118,8 @@ def _row_key(row: BusinessDay) -> dict:
     return {"channel": row.channel, "campaign": row.campaign}
 
 
-def _render(request, project, form, today):
-    granted = access.access_to(request.user, project)
+def _render(request, granted, form, today):
+    project = granted.project
     ctx = {
         "project": project,
         "granted": granted,
@@ -140,14 +140,13 @@ def _render(request, project, form, today):
 @access.member_required
 def daily(request, slug):
     """GET: the form (filled for the chosen day) and the last 14 days; POST: save one day."""
-    if request.method == "POST":
-        project = access.project_for(request.user, slug, Capability.LOG_METRICS)
-    else:
-        project = access.project_for(request.user, slug, Capability.VIEW_ANALYTICS)
+    need = Capability.LOG_METRICS if request.method == "POST" else Capability.VIEW_ANALYTICS
+    granted = access.grant_for(request.user, slug, need)
+    project = granted.project
     today = today_in(project.timezone)
     if request.method != "POST":
         form = DailyForm(initial=_initial(project, today, request.GET), project=project)
-        return _render(request, project, form, today)
+        return _render(request, granted, form, today)
     form = DailyForm(request.POST, project=project)
     if form.is_valid():
         data = form.cleaned_data
@@ -161,7 +160,7 @@ def daily(request, slug):
             apply_errors(form, exc)
     if not form.is_valid():
         # 200, not 422: htmx swaps only successful answers, and the errors must show.
-        return _render(request, project, form, today)
+        return _render(request, granted, form, today)
     when = formats.date_format(form.cleaned_data["date"], "j E")
     messages.success(request, _("Saved the figures of %(day)s.") % {"day": when})
     if request.headers.get("HX-Request") != "true":
@@ -169,7 +168,7 @@ def daily(request, slug):
     fresh = DailyForm(
         initial=_initial(project, today, _key_query(form.cleaned_data)), project=project
     )
-    return _render(request, project, fresh, today)
+    return _render(request, granted, fresh, today)
 
 
 def _key_query(data) -> dict:

@@ -55,10 +55,9 @@ class GoalForm(forms.Form):
         self.fields["metric"].choices = goal_metrics.metric_choices()
 
 
-def _context(request, project, **extra) -> dict:
-    granted = access.access_to(request.user, project)
+def _context(granted, **extra) -> dict:
     return {
-        "project": project,
+        "project": granted.project,
         "granted": granted,
         "tab": "goals",
         "can_manage": granted.can(Capability.MANAGE_ANALYTICS),
@@ -76,13 +75,13 @@ def _rows(goals) -> list[dict]:
 
 @access.member_required
 def goals(request, slug):
-    project = access.project_for(request.user, slug, Capability.VIEW_ANALYTICS)
+    granted = access.grant_for(request.user, slug, Capability.VIEW_ANALYTICS)
+    project = granted.project
     all_goals = list(project.goals.select_related("project"))
     active = [g for g in all_goals if g.status == GoalStatus.ACTIVE]
     drafts = [g for g in all_goals if g.status != GoalStatus.ACTIVE]
     ctx = _context(
-        request,
-        project,
+        granted,
         active_pairs=[(g, goal_metrics.evaluate(g)) for g in active],
         drafts=_rows(drafts),
         has_playbook=hasattr(project, "playbook"),
@@ -92,7 +91,8 @@ def goals(request, slug):
 
 @access.member_required
 def goal(request, slug, goal_id: int):
-    project = access.project_for(request.user, slug, Capability.VIEW_ANALYTICS)
+    granted = access.grant_for(request.user, slug, Capability.VIEW_ANALYTICS)
+    project = granted.project
     found = get_object_or_404(project.goals.select_related("project"), pk=goal_id)
     ev = goal_metrics.evaluate(found)
     metric = goal_metrics.METRICS.get(found.metric)
@@ -105,11 +105,12 @@ def goal(request, slug, goal_id: int):
             for day, value in values
         ]
     events = found.events.select_related("actor")
-    ctx = _context(request, project, goal=found, ev=ev, metric=metric, days=days, events=events)
+    ctx = _context(granted, goal=found, ev=ev, metric=metric, days=days, events=events)
     return render(request, "analytics/goal_detail.html", ctx)
 
 
-def _save(request, project, found=None):
+def _save(request, granted, found=None):
+    project = granted.project
     initial = {"window_days": 30, "kind": GoalKind.MULTIPLE, "baseline_mode": "computed"}
     if found is not None:
         initial = {name: getattr(found, name) for name in goal_services.FIELDS}
@@ -128,21 +129,21 @@ def _save(request, project, found=None):
             apply_errors(form, exc)
         else:
             return redirect("analytics:goal", project.slug, found.pk)
-    ctx = _context(request, project, form=form, goal=found)
+    ctx = _context(granted, form=form, goal=found)
     return render(request, "analytics/goal_form.html", ctx)
 
 
 @access.member_required
 def goal_new(request, slug):
-    project = access.project_for(request.user, slug, Capability.MANAGE_ANALYTICS)
-    return _save(request, project)
+    return _save(request, access.grant_for(request.user, slug, Capability.MANAGE_ANALYTICS))
 
 
 @access.member_required
 def goal_edit(request, slug, goal_id: int):
-    project = access.project_for(request.user, slug, Capability.MANAGE_ANALYTICS)
+    granted = access.grant_for(request.user, slug, Capability.MANAGE_ANALYTICS)
+    project = granted.project
     found = get_object_or_404(project.goals.select_related("project"), pk=goal_id)
-    return _save(request, project, found)
+    return _save(request, granted, found)
 
 
 @access.member_required

@@ -68,8 +68,8 @@ class UploadForm(forms.Form):
         return upload
 
 
-def _context(request, project, **extra):
-    granted = access.access_to(request.user, project)
+def _context(granted, **extra):
+    project = granted.project
     return {
         "project": project,
         "granted": granted,
@@ -79,15 +79,15 @@ def _context(request, project, **extra):
     }
 
 
-def _page(request, project, form=None):
+def _page(request, granted, form=None):
+    project = granted.project
     recent = list(project.imports.select_related("created_by")[:30])
     for batch in recent:
         chosen = presets.get(batch.preset)
         batch.preset_name = chosen.name if chosen else batch.preset
     templates = [p for p in presets.PRESETS.values() if p.template]
     ctx = _context(
-        request,
-        project,
+        granted,
         form=form or UploadForm(project),
         recent=recent,
         templates=templates,
@@ -99,13 +99,14 @@ def _page(request, project, form=None):
 @access.member_required
 def imports(request, slug):
     """The list of imports and the upload form; an upload shows its preview."""
-    project = access.project_for(request.user, slug, Capability.VIEW_ANALYTICS)
+    granted = access.grant_for(request.user, slug, Capability.VIEW_ANALYTICS)
+    project = granted.project
     if request.method != "POST":
-        return _page(request, project)
-    access.require(request.user, project, Capability.MANAGE_ANALYTICS)
+        return _page(request, granted)
+    granted.require(Capability.MANAGE_ANALYTICS)
     form = UploadForm(project, request.POST, request.FILES)
     if not form.is_valid():
-        return _page(request, project, form)
+        return _page(request, granted, form)
     upload = form.cleaned_data["file"]
     name = upload.name.rsplit("/", 1)[-1]
     stored = default_storage.save(f"imports/staging/{uuid.uuid4().hex}-{name}"[:250], upload)
@@ -115,7 +116,7 @@ def imports(request, slug):
         "year": form.cleaned_data.get("year") or "",
         "channel": form.cleaned_data.get("channel") or "",
     }
-    return _preview(request, project, staged, data, mapping=None)
+    return _preview(request, granted, staged, data, mapping=None)
 
 
 def _staged(project, token):
@@ -128,7 +129,8 @@ def _staged(project, token):
     return value
 
 
-def _preview(request, project, token, data, mapping):
+def _preview(request, granted, token, data, mapping):
+    project = granted.project
     staged = _staged(project, token)
     if staged is None:
         messages.error(request, _("The uploaded file has expired; upload it again."))
@@ -165,8 +167,7 @@ def _preview(request, project, token, data, mapping):
     for row in rows:
         row["figures"] = [(labels.get(k, k), v) for k, v in row["counters"].items()]
     ctx = _context(
-        request,
-        project,
+        granted,
         preset=preset,
         staged=token,
         filename=staged["n"],
@@ -184,7 +185,8 @@ def _preview(request, project, token, data, mapping):
 @access.member_required
 def import_preview(request, slug):
     """Re-previews with a new mapping, or starts the import of the staged file."""
-    project = access.project_for(request.user, slug, Capability.MANAGE_ANALYTICS)
+    granted = access.grant_for(request.user, slug, Capability.MANAGE_ANALYTICS)
+    project = granted.project
     if request.method != "POST":
         return redirect("analytics:imports", project.slug)
     token = request.POST.get("staged", "")
@@ -203,7 +205,7 @@ def import_preview(request, slug):
             if request.POST.get(f"map_{i}")
         }
     if request.POST.get("action") != "start":
-        return _preview(request, project, token, data, mapping)
+        return _preview(request, granted, token, data, mapping)
     staged = _staged(project, token)
     if staged is None:
         messages.error(request, _("The uploaded file has expired; upload it again."))
@@ -221,7 +223,7 @@ def import_preview(request, slug):
                 mapping=mapping,
             )
     except ValidationError:
-        return _preview(request, project, token, data, mapping)
+        return _preview(request, granted, token, data, mapping)
     default_storage.delete(staged["f"])
     if batch.status == ImportStatus.DONE and batch.period_start:
         # Straight to the figures of the imported days, not to an empty last-30-days view.
@@ -252,8 +254,8 @@ def figures_url(batch) -> str:
 
 
 def _batch(request, slug, import_id):
-    project = access.project_for(request.user, slug, Capability.VIEW_ANALYTICS)
-    return project, get_object_or_404(Import, project=project, pk=import_id)
+    granted = access.grant_for(request.user, slug, Capability.VIEW_ANALYTICS)
+    return granted, get_object_or_404(Import, project=granted.project, pk=import_id)
 
 
 def _running(batch) -> bool:
@@ -262,11 +264,10 @@ def _running(batch) -> bool:
 
 @access.member_required
 def import_detail(request, slug, import_id):
-    project, batch = _batch(request, slug, import_id)
+    granted, batch = _batch(request, slug, import_id)
     preset = presets.get(batch.preset)
     ctx = _context(
-        request,
-        project,
+        granted,
         batch=batch,
         preset=preset,
         running=_running(batch),
@@ -279,8 +280,8 @@ def import_detail(request, slug, import_id):
 @access.member_required
 def import_progress(request, slug, import_id):
     """The progress block alone, for htmx polling."""
-    project, batch = _batch(request, slug, import_id)
-    ctx = {"project": project, "batch": batch, "running": _running(batch)}
+    granted, batch = _batch(request, slug, import_id)
+    ctx = {"project": granted.project, "batch": batch, "running": _running(batch)}
     response = render(request, "analytics/partials/_import_progress.html", ctx)
     if not _running(batch) and request.headers.get("HX-Request"):
         # The job ended: reload the page so the error report and counts appear in full.

@@ -14,15 +14,16 @@ from zveno.workspaces.roles import Capability
 KEEP = ("avg", "heat", "min_reach")  # page options a new period keeps
 
 
-def page_context(request, project, tab: str) -> dict:
+def page_context(request, granted, tab: str) -> dict:
     """What every analytics page has: the project head, the period and its picker."""
+    project = granted.project
     period, error = selectors.parse_period(project, request.GET)
     keep = {k: request.GET[k] for k in KEEP if request.GET.get(k)}
     return {
         "keep": keep,
         "extra_query": urlencode(keep),
         "project": project,
-        "granted": access.access_to(request.user, project),
+        "granted": granted,
         "tab": tab,
         "period": period,
         "previous": period.previous(),
@@ -45,8 +46,9 @@ def with_csv(project, period, *charts):
 
 @access.member_required
 def overview(request, slug):
-    project = access.project_for(request.user, slug, Capability.VIEW_ANALYTICS)
-    ctx = page_context(request, project, "analytics")
+    granted = access.grant_for(request.user, slug, Capability.VIEW_ANALYTICS)
+    project = granted.project
+    ctx = page_context(request, granted, "analytics")
     period = ctx["period"]
     ctx["goals"] = goals.for_project(project)
     if ctx["has_data"]:

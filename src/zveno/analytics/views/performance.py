@@ -50,8 +50,9 @@ def _content_charts(project, period, params) -> tuple[dict, int, int]:
 
 @access.member_required
 def content(request, slug):
-    project = access.project_for(request.user, slug, Capability.VIEW_ANALYTICS)
-    ctx = page_context(request, project, "performance")
+    granted = access.grant_for(request.user, slug, Capability.VIEW_ANALYTICS)
+    project = granted.project
+    ctx = page_context(request, granted, "performance")
     period = ctx["period"]
     build, min_reach, posts = _content_charts(project, period, request.GET)
     charts = {name: make() for name, make in build.items()}
@@ -63,8 +64,9 @@ def content(request, slug):
 
 @access.member_required
 def channels(request, slug):
-    project = access.project_for(request.user, slug, Capability.VIEW_ANALYTICS)
-    ctx = page_context(request, project, "channels")
+    granted = access.grant_for(request.user, slug, Capability.VIEW_ANALYTICS)
+    project = granted.project
+    ctx = page_context(request, granted, "channels")
     period = ctx["period"]
     chart = shown.channels_chart(project, period, sel.post_rows(project, period))
     ctx["chart"] = with_csv(project, period, chart)[0]
@@ -79,9 +81,10 @@ def channels(request, slug):
 
 @access.member_required
 def channel(request, slug, channel_id: int):
-    project = access.project_for(request.user, slug, Capability.VIEW_ANALYTICS)
+    granted = access.grant_for(request.user, slug, Capability.VIEW_ANALYTICS)
+    project = granted.project
     found = get_object_or_404(project.channels, pk=channel_id)
-    ctx = page_context(request, project, "channels")
+    ctx = page_context(request, granted, "channels")
     period = ctx["period"]
     rows = sel.post_rows(project, period, channel=found)
     days = sel.channel_days(project, period, found).get(found.pk, [])
@@ -104,8 +107,9 @@ def _can_collect(user, project, latest: dict) -> bool:
 
 @access.member_required
 def team(request, slug):
-    project = access.project_for(request.user, slug, Capability.VIEW_ANALYTICS)
-    ctx = page_context(request, project, "team_expert")
+    granted = access.grant_for(request.user, slug, Capability.VIEW_ANALYTICS)
+    project = granted.project
+    ctx = page_context(request, granted, "team_expert")
     period = ctx["period"]
     chart = shown.expert_chart(sel.post_rows(project, period), ctx["average"])
     ctx["chart"] = with_csv(project, period, chart)[0]

@@ -78,8 +78,8 @@ def _attachment(body: bytes, content_type: str, name: str) -> HttpResponse:
 
 @access.member_required
 def report(request, slug):
-    project = access.project_for(request.user, slug, Capability.VIEW_ANALYTICS)
-    granted = access.access_to(request.user, project)
+    granted = access.grant_for(request.user, slug, Capability.VIEW_ANALYTICS)
+    project = granted.project
     choice, start, end = period_of(request, project)
     audience = _audience(request)
     context = {
@@ -121,7 +121,8 @@ def report_xlsx(request, slug):
 
 @access.member_required
 def report_schedules(request, slug):
-    project = access.project_for(request.user, slug, Capability.MANAGE_ANALYTICS)
+    granted = access.grant_for(request.user, slug, Capability.MANAGE_ANALYTICS)
+    project = granted.project
     errors: dict = {}
     if request.method == "POST":
         try:
@@ -136,7 +137,7 @@ def report_schedules(request, slug):
             messages.success(request, _("The report will be sent on schedule."))
             return redirect("analytics:report_schedules", slug=project.slug)
     context = {
-        "project": project, "granted": access.access_to(request.user, project),
+        "project": project, "granted": granted,
         "tab": "reports", "errors": errors, "frequencies": Frequency.choices,
         "members": project.memberships.select_related("user").order_by("user__name", "pk"),
         "schedules": project.report_schedules.prefetch_related("recipients", "deliveries"),
@@ -161,7 +162,8 @@ def report_schedule_delete(request, slug, schedule_id: int):
 
 @access.member_required
 def report_links(request, slug):
-    project = access.project_for(request.user, slug, Capability.MANAGE_ANALYTICS)
+    granted = access.grant_for(request.user, slug, Capability.MANAGE_ANALYTICS)
+    project = granted.project
     new_url, errors = None, {}
     if request.method == "POST":
         try:
@@ -175,7 +177,7 @@ def report_links(request, slug):
         else:  # the token is shown this once: the database keeps only its hash
             new_url = request.build_absolute_uri(reverse("analytics:report_public", args=[raw]))
     context = {
-        "project": project, "granted": access.access_to(request.user, project),
+        "project": project, "granted": granted,
         "tab": "reports", "new_url": new_url, "errors": errors,
         "links": project.report_links.select_related("created_by"),
         "now": dt.datetime.now(dt.UTC),

@@ -18,7 +18,6 @@ from zveno.core.pdf import PdfUnavailable
 from zveno.team import agreements, services
 from zveno.team.models import Agreement
 from zveno.workspaces import access
-from zveno.workspaces.models import Project
 from zveno.workspaces.roles import Capability
 
 LANGUAGES = {code for code, _name in settings.LANGUAGES}
@@ -31,18 +30,20 @@ class NoteForm(forms.Form):
 @access.member_required
 def agreement(request, slug: str):
     """The newest version: what the team accepts now."""
-    project = access.project_for(request.user, slug)
-    return _page(request, project, agreements.latest(project))
+    granted = access.grant_for(request.user, slug)
+    project = granted.project
+    return _page(request, granted, agreements.latest(project))
 
 
 @access.member_required
 def agreement_version(request, slug: str, version: int):
-    project = access.project_for(request.user, slug)
-    return _page(request, project, agreements.version_for(project, version))
+    granted = access.grant_for(request.user, slug)
+    project = granted.project
+    return _page(request, granted, agreements.version_for(project, version))
 
 
-def _page(request, project: Project, agreement: Agreement | None, status: int = 200, **extra):
-    granted = access.access_to(request.user, project)
+def _page(request, granted, agreement: Agreement | None, status: int = 200, **extra):
+    project = granted.project
     context = {"project": project, "granted": granted, "tab": "agreement", **extra}
     if agreement is not None:
         language = request.LANGUAGE_CODE
@@ -72,7 +73,8 @@ def agreement_accept(request, slug: str, version: int):
 @require_POST
 def agreement_note(request, slug: str, version: int):
     """Managers write the note of an open version (htmx swaps the note card, else redirect)."""
-    project = access.project_for(request.user, slug, need=Capability.MANAGE_TEAM)
+    granted = access.grant_for(request.user, slug, need=Capability.MANAGE_TEAM)
+    project = granted.project
     agreement = agreements.version_for(project, version)
     form = NoteForm(request.POST)
     error = ""
@@ -84,7 +86,7 @@ def agreement_note(request, slug: str, version: int):
         except ValidationError as exc:
             error = " ".join(exc.messages)
     if request.headers.get("HX-Request"):
-        return _note_card(request, project, agreement, error)
+        return _note_card(request, granted, agreement, error)
     if error:
         messages.error(request, error)
     else:
@@ -92,8 +94,8 @@ def agreement_note(request, slug: str, version: int):
     return redirect("team:agreement_version", project.slug, agreement.version)
 
 
-def _note_card(request, project: Project, agreement: Agreement, error: str):
-    granted = access.access_to(request.user, project)
+def _note_card(request, granted, agreement: Agreement, error: str):
+    project = granted.project
     context = agreements.page_context(agreement, request.user, granted, request.LANGUAGE_CODE)
     context.update(project=project, granted=granted, note_error=error, note_saved=not error)
     return render(request, "team/partials/_agreement_note.html", context)
@@ -112,12 +114,13 @@ def agreement_markdown(request, slug: str, version: int):
 @access.member_required
 @require_safe
 def agreement_pdf(request, slug: str, version: int):
-    project = access.project_for(request.user, slug)
+    granted = access.grant_for(request.user, slug)
+    project = granted.project
     agreement = agreements.version_for(project, version)
     try:
         pdf = agreements.render_pdf(agreement, _export_language(request))
     except PdfUnavailable:
-        return _page(request, project, agreement, status=503, pdf_unavailable=True)
+        return _page(request, granted, agreement, status=503, pdf_unavailable=True)
     return _download(pdf, "application/pdf", agreements.export_filename(agreement, "pdf"))
 
 

@@ -49,7 +49,8 @@ def _weeks(value: str | None) -> int:
 @require_GET
 def workload_page(request, slug: str):
     """Members × weeks heat map, uncovered roles, and the recommended team; htmx swaps the map."""
-    project = access.project_for(request.user, slug, need=Capability.EDIT_CONTENT)
+    granted = access.grant_for(request.user, slug, need=Capability.EDIT_CONTENT)
+    project = granted.project
     weeks = _weeks(request.GET.get("weeks"))
     if request.headers.get("HX-Request"):
         context = {"project": project, "workload": workload.project_load(project, weeks=weeks)}
@@ -57,7 +58,7 @@ def workload_page(request, slug: str):
     with workload.shared_reads(project):
         context = {
             "project": project,
-            "granted": access.access_to(request.user, project),
+            "granted": granted,
             "tab": "workload",
             "weeks": weeks,
             "week_choices": WEEK_CHOICES,

@@ -13,8 +13,8 @@ from zveno.workspaces.roles import Capability
 
 @access.member_required
 def matrix(request, slug: str):
-    project = access.project_for(request.user, slug)
-    granted = access.access_to(request.user, project)
+    granted = access.grant_for(request.user, slug)
+    project = granted.project
     context = {
         "project": project,
         "granted": granted,

@@ -30,10 +30,10 @@ def _column(items, value: str, label: str) -> tuple:
     return value, label, cards, len(cards)
 
 
-def _context(request, project, tab, **extra) -> dict:
+def _context(granted, tab, **extra) -> dict:
     return {
-        "project": project,
-        "granted": access.access_to(request.user, project),
+        "project": granted.project,
+        "granted": granted,
         "tab": tab,
         **extra,
     }
@@ -45,16 +45,16 @@ def project_today(project):
 
 @access.member_required
 def stages(request, slug: str):
-    project = access.project_for(request.user, slug)
+    granted = access.grant_for(request.user, slug)
+    project = granted.project
     timeline = selectors.timeline(project, project_today(project))
-    return render(
-        request, "team/stages.html", _context(request, project, "stages", timeline=timeline)
-    )
+    return render(request, "team/stages.html", _context(granted, "stages", timeline=timeline))
 
 
 @access.member_required
 def stage_form(request, slug: str, stage: int | None = None):
-    project = access.project_for(request.user, slug, need=Capability.MANAGE_PROJECT)
+    granted = access.grant_for(request.user, slug, need=Capability.MANAGE_PROJECT)
+    project = granted.project
     obj = get_object_or_404(project.stages, pk=stage) if stage else None
     initial = (
         {n: getattr(obj, n) for n in ("name", "purpose", "start_date", "end_date", "area")}
@@ -74,19 +74,19 @@ def stage_form(request, slug: str, stage: int | None = None):
             messages.success(request, _("Stage saved."))
             return redirect("team:stages", project.slug)
     return render(
-        request, "team/stage_form.html", _context(request, project, "stages", form=form, stage=obj)
+        request, "team/stage_form.html", _context(granted, "stages", form=form, stage=obj)
     )
 
 
 @access.member_required
 def tasks(request, slug: str):
     """The board (columns by status) or the list (?view=list), filtered by stage or person."""
-    project = access.project_for(request.user, slug)
+    granted = access.grant_for(request.user, slug)
+    project = granted.project
     items = selectors.tasks(project)
     if stage := request.GET.get("stage"):
         items = items.filter(stage_id=stage) if stage.isdigit() else items
     mine = request.GET.get("mine") == "1"
-    granted = access.access_to(request.user, project)
     if mine and granted.membership:
         items = items.filter(assignee=granted.membership)
     if (status := request.GET.get("status")) in TaskStatus.values:
@@ -94,7 +94,7 @@ def tasks(request, slug: str):
     view = "list" if request.GET.get("view") == "list" else "board"
     columns = [_column(items, value, label) for value, label in TaskStatus.choices]
     context = _context(
-        request, project, "tasks", view=view, columns=columns, items=items, mine=mine,
+        granted, "tasks", view=view, columns=columns, items=items, mine=mine,
         stages=project.stages.all(), today=project_today(project),
     )  # fmt: skip
     return render(request, "team/tasks.html", context)
@@ -102,7 +102,8 @@ def tasks(request, slug: str):
 
 @access.member_required
 def task_form(request, slug: str, task: int | None = None):
-    project = access.project_for(request.user, slug, need=Capability.MANAGE_PROJECT)
+    granted = access.grant_for(request.user, slug, need=Capability.MANAGE_PROJECT)
+    project = granted.project
     obj = get_object_or_404(project.tasks, pk=task) if task else None
     fields = (
         "title",
@@ -129,17 +130,16 @@ def task_form(request, slug: str, task: int | None = None):
         else:
             messages.success(request, _("Task saved."))
             return redirect("team:task", project.slug, obj.pk)
-    return render(
-        request, "team/task_form.html", _context(request, project, "tasks", form=form, task=obj)
-    )
+    return render(request, "team/task_form.html", _context(granted, "tasks", form=form, task=obj))
 
 
 @access.member_required
 def task_detail(request, slug: str, task: int):
-    project = access.project_for(request.user, slug)
+    granted = access.grant_for(request.user, slug)
+    project = granted.project
     obj = get_object_or_404(selectors.tasks(project), pk=task)
     context = _context(
-        request, project, "tasks", task=obj, may_work=services.may_work_on(request.user, obj),
+        granted, "tasks", task=obj, may_work=services.may_work_on(request.user, obj),
         statuses=TaskStatus.choices,
     )  # fmt: skip
     return render(request, "team/task.html", context)
@@ -149,7 +149,8 @@ def task_detail(request, slug: str, task: int):
 @require_POST
 def task_status(request, slug: str, task: int):
     """The assignee (or a manager) moves a task; htmx swaps the card."""
-    project = access.project_for(request.user, slug)
+    granted = access.grant_for(request.user, slug)
+    project = granted.project
     obj = get_object_or_404(selectors.tasks(project), pk=task)
     try:
         services.update_task(request.user, obj, status=request.POST.get("status", ""))
@@ -160,7 +161,7 @@ def task_status(request, slug: str, task: int):
             "project": project,
             "t": obj,
             "today": project_today(project),
-            "granted": access.access_to(request.user, project),
+            "granted": granted,
         }
         return render(request, "team/partials/_task_card.html", context)
     return redirect("team:task", project.slug, obj.pk)
