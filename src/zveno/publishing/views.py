@@ -331,8 +331,8 @@ class MissedForm(forms.Form):
 def queue(request, slug: str):
     """The next 7 days per channel, what needs a person (failed, needs a check, held), the
     channels' connection states, and the project's rule for missed publications."""
-    project = access.project_for(request.user, slug)
-    granted = access.access_to(request.user, project)
+    granted = access.grant_for(request.user, slug)
+    project = granted.project
     if request.method == "POST":
         form = MissedForm(request.POST)
         if form.is_valid():
