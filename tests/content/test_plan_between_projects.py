@@ -45,7 +45,7 @@ def test_the_api_names_what_is_missing_then_creates_it(planned, api, kind):  # n
     assert not target.channels.exists() and not target.rubrics.exists()
     content = exported(world, api, kind)
     refused = send(api(world, "owner"), content)
-    assert refused.status_code == 200
+    assert refused.status_code == 422
     body = refused.json()
     assert body["created"] == 0
     assert body["missing_networks"] == ["telegram", "instagram"] or set(
@@ -79,7 +79,7 @@ def test_creating_needs_someone_who_manages_the_project(world, api):
         },
         content_type=MULTIPART_CONTENT,
     )
-    assert response.status_code == 200, response.content
+    assert response.status_code == 422, response.content
     assert response.json()["missing_rubrics"] == ["Новая рубрика"]
     assert "управляет проектом" in response.json()["errors"][0]["message"]
     assert not world.alpha.rubrics.filter(name="Новая рубрика").exists()
@@ -91,7 +91,7 @@ def test_the_page_offers_to_create_them(planned, api, client):  # noqa: F811
     content = exported(world, api)
     page = client.post(PAGE, {"file": SimpleUploadedFile("plan.xlsx", content)})
     html = page.content.decode()
-    assert page.status_code == 200
+    assert page.status_code == 422
     assert "Создать их и импортировать план" in html
     assert "Telegram" in html and world.alpha.rubrics.get(code="useful").name in html
     token = re.search(r'name="staged" value="([^"]+)"', html).group(1)

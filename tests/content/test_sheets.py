@@ -135,8 +135,9 @@ def bad_file(world) -> bytes:
 def test_three_bad_rows_are_reported_and_nothing_is_imported(world, api):
     before = ContentItem.objects.count()
     response = send(api(world, "smm"), f"{API.format('alpha')}/import", bad_file(world), "p.xlsx")
-    assert response.status_code == 200
+    assert response.status_code == 422
     body = response.json()
+    assert body["error"]["code"] == "invalid"
     assert body["created"] == 0
     assert sorted((e["row"], e["column"]) for e in body["errors"]) == [
         (3, "date"), (5, "network"), (6, "topic"),
@@ -182,7 +183,7 @@ def test_import_page_reports_rows_and_saves_nothing(world, login):
     url = reverse("content:plan_import", args=["alpha"])
     assert client.get(url).status_code == 200
     response = client.post(url, upload(bad_file(world), "p.xlsx"))
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert [p["row"] for p in response.context["report"].errors] == [3, 5, 6]
     assert not ContentItem.objects.filter(project=world.alpha).exists()
 

@@ -65,6 +65,21 @@ def secret_key(directory: Path) -> str:
     return path.read_text().strip()
 
 
+def private_file(name: str) -> None:
+    """The database file exists and only its owner may read it (password hashes, e-mails), like
+    the secret key; SQLite gives its -wal and -shm files the same mode."""
+    if not name or name == ":memory:" or name.startswith("file:"):
+        return
+    path = Path(name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        if path.stat().st_mode & 0o077:
+            path.chmod(0o600)
+    except PermissionError:  # not ours to change (a shared volume): leave it as the owner set it
+        pass
+
+
 def database_config(url: str, directory: Path) -> dict:
     """Django DATABASES['default'] from a DATABASE_URL (sqlite:///path or postgres://...)."""
     if not url:
@@ -73,10 +88,11 @@ def database_config(url: str, directory: Path) -> dict:
     options = dict(parse_qsl(parts.query))
     if parts.scheme == "sqlite":
         # sqlite:///relative.db and sqlite:////absolute/path.db, as in SQLAlchemy
-        name = unquote(parts.path[1:])
+        name = unquote(parts.path[1:]) or str(directory / "zveno.sqlite3")
+        private_file(name)
         return {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": name or str(directory / "zveno.sqlite3"),
+            "NAME": name,
             "OPTIONS": {
                 # WAL lets the web server and the worker read while one of them writes;
                 # IMMEDIATE takes the write lock at BEGIN, so waiting replaces "database is locked".

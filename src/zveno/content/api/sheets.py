@@ -18,6 +18,7 @@ from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from zveno.content import sheets
+from zveno.core.api import ErrorDetail
 from zveno.core.bounds import Day
 from zveno.workspaces import access
 from zveno.workspaces.roles import Capability
@@ -73,12 +74,18 @@ def plan_csv(request, slug: str, period: Query[PlanPeriod]):
     return attachment(body, "text/csv; charset=utf-8", f"{project.slug}-plan.csv")
 
 
-@router.post("/projects/{slug}/plan/import", response={200: PlanImportOut, 201: PlanImportOut})
+class PlanImportRefused(PlanImportOut):
+    """The one error shape, with the import's report beside it."""
+
+    error: ErrorDetail
+
+
+@router.post("/projects/{slug}/plan/import", response={201: PlanImportOut, 422: PlanImportRefused})
 def plan_import(
     request, slug: str, file: File[UploadedFile] = None, create_missing: Form[bool] = False
 ):
-    """Imports an XLSX or CSV plan: 201 when all items were created, 200 with errors and nothing
-    created otherwise; 422 (the usual error shape) when no file was sent."""
+    """Imports an XLSX or CSV plan: 201 when all items were created; otherwise 422 with nothing
+    created, the error shape and the report's problems by row (also 422 when no file was sent)."""
     project = access.project_for(request.auth, slug, need=Capability.EDIT_CONTENT)
     if file is None:  # checked after access, so that outsiders learn nothing
         raise ValidationError({"file": [_("Send the plan as a multipart file field.")]})
@@ -94,4 +101,8 @@ def plan_import(
         "created_rubrics": report.created_rubrics,
         "created_channels": report.created_channels,
     }
-    return Status(201 if report.created else 200, body)
+    if report.created:
+        return Status(201, body)
+    message = _("Nothing was imported: fix the rows listed and upload the file again.")
+    error = {"code": "invalid", "message": message, "fields": {}}
+    return Status(422, {**body, "error": error})

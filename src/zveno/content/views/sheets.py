@@ -137,7 +137,8 @@ def plan_import(request, slug: str):
         granted, form=form, report=report, headers=headers, staged=staged,
         can_create=granted.can(Capability.MANAGE_PROJECT),
     )  # fmt: skip
-    return render(request, "content/sheets/import.html", context)
+    refused = report is not None and not report.created  # nothing saved: say so in the status
+    return render(request, "content/sheets/import.html", context, status=422 if refused else 200)
 
 
 def _range(request, project) -> RangeForm:

@@ -27,6 +27,10 @@
         mark();
       }
     }
+    var selectable = event.target.closest("[data-select-on-click]");
+    if (selectable) {
+      selectable.select();
+    }
     var toggle = event.target.closest("[data-toggle-nav]");
     if (toggle) {
       document.body.classList.toggle("nav-open");
@@ -35,6 +39,14 @@
   document.addEventListener("change", function (event) {
     if (event.target.hasAttribute("data-autosubmit") && event.target.form) {
       event.target.form.submit();
+    }
+    // A <select data-shows="selector" data-shows-value="v"> reveals the element while v is chosen.
+    var shows = event.target.getAttribute("data-shows");
+    if (shows && event.target.form) {
+      var shown = event.target.form.querySelector(shows);
+      if (shown) {
+        shown.hidden = event.target.value !== event.target.getAttribute("data-shows-value");
+      }
     }
   });
   document.addEventListener("submit", function (event) {
