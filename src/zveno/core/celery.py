@@ -38,7 +38,7 @@ def _configure() -> None:
             },
             "sweep-stale-imports": {
                 "task": "zveno.analytics.tasks.sweep_imports",
-                "schedule": 300.0,
+                "schedule": 60.0,  # a job whose worker died is queued again within a minute
             },
             "evaluate-goals": {"task": "zveno.analytics.tasks.evaluate_goals", "schedule": 900.0},
             "send-due-notifications": {

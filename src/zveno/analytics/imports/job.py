@@ -20,6 +20,7 @@ from zveno.analytics.imports.parsing import Options, Record, check_options, pars
 from zveno.analytics.imports.reading import EXTENSIONS, count_rows, open_rows
 from zveno.analytics.imports.writing import BATCH, Counts, write
 from zveno.analytics.models import Import, ImportStatus
+from zveno.core import claims
 from zveno.core.jobs import enqueue
 from zveno.core.rows import Problem
 
@@ -28,7 +29,7 @@ logger = logging.getLogger(__name__)
 INLINE_ROWS = 5000  # files up to this many rows run during the upload
 PROGRESS_EVERY = 1000  # rows between progress updates
 MAX_ERRORS = 500  # row errors kept on the record (the message says how many there were)
-STUCK_RUNNING = dt.timedelta(minutes=30)
+CLAIM_GRACE = dt.timedelta(seconds=5)  # a claim is taken before the row says running
 STUCK_QUEUED = dt.timedelta(minutes=10)
 
 Progress = Callable[[str, int, int], None]  # (phase, rows done, rows in all); the phase is
@@ -112,7 +113,16 @@ def _progress(batch_id: int, done: int) -> None:
 
 
 def run(import_id: int, progress: Progress | None = None) -> Import | None:
-    """Runs a queued import; returns it, or None when another worker has claimed it."""
+    """Runs a queued import; returns it, or None when another worker has claimed it. The claim
+    is held (``core.claims``) while the import runs, so a sweep knows at once if its worker died."""
+    try:
+        with claims.holding(f"import-{import_id}"):
+            return _run_claimed(import_id, progress)
+    except claims.Busy:
+        return None
+
+
+def _run_claimed(import_id: int, progress: Progress | None) -> Import | None:
     claimed = Import.objects.filter(pk=import_id, status=ImportStatus.QUEUED).update(
         status=ImportStatus.RUNNING, started_at=timezone.now(), processed_rows=0
     )
@@ -315,17 +325,28 @@ def _one_pass(batch: Import, options: Options, progress: Progress | None) -> Non
 
 
 def sweep() -> int:
-    """Requeues imports a dead worker left behind (running > 30 min, queued > 10 min) and sends
-    them to the queue again; returns how many were sent."""
+    """Requeues imports a dead worker left behind and sends them to the queue again; returns how
+    many were sent. Running with nobody holding its claim means its worker died: queued again at
+    once (the sweep runs every minute). Queued for more than 10 minutes means its message was
+    lost: sent again."""
     now = timezone.now()
-    Import.objects.filter(status=ImportStatus.RUNNING, started_at__lt=now - STUCK_RUNNING).update(
+    dead = [
+        pk
+        for pk in Import.objects.filter(
+            status=ImportStatus.RUNNING, started_at__lt=now - CLAIM_GRACE
+        ).values_list("pk", flat=True)
+        if not claims.alive(f"import-{pk}")
+    ]
+    requeued = Import.objects.filter(pk__in=dead, status=ImportStatus.RUNNING).update(
         status=ImportStatus.QUEUED
     )
-    stale = list(
+    if requeued:
+        logger.warning("requeued %s import(s) whose worker died: %s", requeued, dead)
+    stale = set(
         Import.objects.filter(status=ImportStatus.QUEUED)
         .filter(created_at__lt=now - STUCK_QUEUED)
         .values_list("pk", flat=True)
     )
-    for pk in stale:
+    for pk in sorted(stale | set(dead)):
         enqueue("zveno.analytics.tasks.run_import", pk)
-    return len(stale)
+    return len(stale | set(dead))

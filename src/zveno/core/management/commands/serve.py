@@ -55,7 +55,7 @@ class Command(BaseCommand):
         self.stdout.flush()
         sys.exit(_supervise(children))
 
-    def _start(self, options) -> list[subprocess.Popen]:
+    def _start(self, options) -> list[Child]:
         env = {**os.environ, "ZVENO_DATA_DIR": str(settings.DATA_DIR)}
         # Links in e-mails sent by the worker point where this server listens, unless told.
         env.setdefault("ZVENO_BASE_URL", f"http://{options['host']}:{options['port']}")
@@ -67,15 +67,15 @@ class Command(BaseCommand):
             "--graceful-timeout", "10", "--access-logfile", "-", "--log-level", "warning",
         ]  # fmt: skip
         # New sessions: Ctrl-C reaches only this supervisor, which stops the children in order.
-        children = [subprocess.Popen(web, env=env, start_new_session=True)]
+        children = [Child("web server", web, env, restart=False)]
         if not options["no_worker"]:
             worker = [sys.executable, "-m", "zveno", "worker", "--beat"]
-            children.append(subprocess.Popen(worker, env=env, start_new_session=True))
+            children.append(Child("worker", worker, env, restart=True))
         if settings.ZVENO_TELEGRAM_BOT_TOKEN or settings.ZVENO_MAX_BOT_TOKEN:
             # The messenger bot: long polling (or registering its webhook) in its own process,
-            # run by its command's name like the demo.
+            # run by its command's name like the demo; started again like the worker.
             bot = [sys.executable, "-m", "zveno", "manage", "bot"]
-            children.append(subprocess.Popen(bot, env=env, start_new_session=True))
+            children.append(Child("messenger bot", bot, env, restart=True))
         return children
 
 
@@ -84,7 +84,54 @@ def _db_label() -> str:
     return "SQLite " + str(db["NAME"]) if "sqlite" in db["ENGINE"] else f"PostgreSQL {db['NAME']}"
 
 
-def _supervise(children: list[subprocess.Popen]) -> int:
+class Child:
+    """A process this supervisor runs; the worker (and the bot) start again whenever they die."""
+
+    RESTART_PAUSE = 2.0  # seconds between restarts, so a worker that cannot start does not spin
+
+    def __init__(self, name: str, args: list[str], env: dict, *, restart: bool):
+        self.name, self.args, self.env, self.restart = name, args, env, restart
+        self.restarts = 0
+        self.process = self._spawn()
+
+    def _spawn(self) -> subprocess.Popen:
+        self.started = time.monotonic()
+        return subprocess.Popen(self.args, env=self.env, start_new_session=True)
+
+    def poll(self):
+        return self.process.poll()
+
+    @property
+    def returncode(self):
+        return self.process.returncode
+
+    def revive(self) -> bool:
+        """Starts a dead child again if it is one to restart; False when the server must stop."""
+        if not self.restart:
+            return False
+        if time.monotonic() - self.started < self.RESTART_PAUSE:
+            time.sleep(self.RESTART_PAUSE)
+        self.restarts += 1
+        self.process = self._spawn()
+        print(
+            f"zveno: the {self.name} was started again (restart {self.restarts}, "
+            f"pid {self.process.pid})",
+            file=sys.stderr,
+            flush=True,
+        )
+        return True
+
+    def send_signal(self, signum) -> None:
+        self.process.send_signal(signum)
+
+    def wait(self, timeout=None):
+        return self.process.wait(timeout=timeout)
+
+    def kill(self) -> None:
+        self.process.kill()
+
+
+def _supervise(children: list[Child]) -> int:
     stopping = False
 
     def stop(signum, frame):
@@ -98,10 +145,13 @@ def _supervise(children: list[subprocess.Popen]) -> int:
         for child in children:
             if child.poll() is not None:
                 print(
-                    f"zveno: {child.args[2]} exited with code {child.returncode}", file=sys.stderr
+                    f"zveno: the {child.name} exited with code {child.returncode}",
+                    file=sys.stderr,
+                    flush=True,
                 )
-                stopping, code = True, child.returncode or 1
-                break
+                if not child.revive():  # the web server is the service: without it, stop
+                    stopping, code = True, child.returncode or 1
+                    break
         time.sleep(0.3)
     print("\nStopping…", flush=True)
     for child in children:
