@@ -58,6 +58,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "zveno.core.middleware.BodySizeLimitMiddleware",  # first: nothing reads a body too large
     "django.middleware.security.SecurityMiddleware",
     "zveno.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -216,6 +217,10 @@ ZVENO_ENFORCE_ACCESS_AUDIT = env_bool("ZVENO_ENFORCE_ACCESS_AUDIT", DEBUG or TES
 INVITATION_DAYS = env_int("ZVENO_INVITATION_DAYS", 7)
 # How often post and channel figures are read from the networks (seconds).
 ZVENO_COLLECT_EVERY_SECONDS = env_int("ZVENO_COLLECT_EVERY_SECONDS", 1800)
+
+# The largest request body accepted, in MB (a file upload with its form); larger ones get 413
+# before they are read. One file is at most 50 MB; an answer may carry several.
+ZVENO_MAX_UPLOAD_MB = env_int("ZVENO_MAX_UPLOAD_MB", 100)
 
 # Outbound webhooks refuse private and loopback addresses (SSRF) unless the automation runs on
 # the installation's own network.

@@ -29,7 +29,7 @@ from zveno.content.models import (
     RequestStatus,
     State,
 )
-from zveno.core import bounds
+from zveno.core import bounds, uploads
 from zveno.core.timezones import today_in
 from zveno.team.health import ExpertInput
 from zveno.workspaces import access
@@ -120,7 +120,11 @@ def answer(actor, expert_request: ExpertRequest, *, text: str, files=()) -> Expe
 
 @transaction.atomic
 def answer_by_link(expert_request: ExpertRequest, *, text: str, files=()) -> ExpertAnswer:
-    """The answer from a login-free link: the signed link (checked by the caller) is the pass."""
+    """The answer from a login-free link: the signed link (checked by the caller) is the pass.
+    Anybody holding the link can send files, so each is checked like item media (plus voice and
+    PDF): its type from its first bytes, at most 50 MB, stored under the sniffed extension."""
+    for upload in list(files or [])[:MAX_FILES]:
+        uploads.check_upload(upload, "files", uploads.ANSWER)
     return _answer(expert_request, None, text, files, via_link=True)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import zoneinfo
 
 from django.conf import settings
+from django.http import HttpResponse, JsonResponse
 from django.utils import timezone, translation
 
 SUPPORTED = {code for code, _ in settings.LANGUAGES}
@@ -68,3 +69,30 @@ class ContentSecurityPolicyMiddleware:
             response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         return response
 
+
+class BodySizeLimitMiddleware:
+    """Refuses a request whose body is larger than ``ZVENO_MAX_UPLOAD_MB`` with 413, from its
+    Content-Length, before a byte of it is read (the first middleware, ahead of the CSRF check)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        limit = settings.ZVENO_MAX_UPLOAD_MB * 1024 * 1024
+        if length <= limit:
+            return self.get_response(request)
+        translation.activate(request_language(request))  # no user yet: the cookie, or Russian
+        message = translation.gettext("The upload is larger than %(mb)s MB.") % {
+            "mb": settings.ZVENO_MAX_UPLOAD_MB
+        }
+        if request.path.startswith("/api/"):
+            body = {"error": {"code": "too_large", "message": message, "fields": {}}}
+            response = JsonResponse(body, status=413)
+        else:
+            response = HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
+        response["Connection"] = "close"  # the unread body is not waited for
+        return response

@@ -27,6 +27,9 @@ from zveno.core.rows import Problem
 logger = logging.getLogger(__name__)
 
 INLINE_ROWS = 5000  # files up to this many rows run during the upload
+# Larger files are not even counted during the upload (a 2 M-row XLSX takes minutes to walk):
+# the job counts them, outside the request.
+COUNT_INLINE_BYTES = 4 * 1024 * 1024
 PROGRESS_EVERY = 1000  # rows between progress updates
 MAX_ERRORS = 500  # row errors kept on the record (the message says how many there were)
 CLAIM_GRACE = dt.timedelta(seconds=5)  # a claim is taken before the row says running
@@ -79,7 +82,7 @@ def create_import(
         raise ValidationError({"file": [_("The file is empty.")]})
     if not name.lower().endswith(EXTENSIONS):
         raise ValidationError({"file": [_("Upload a CSV or XLSX file.")]})
-    total = count_rows(upload, name)
+    total = count_rows(upload, name) if size <= COUNT_INLINE_BYTES else None
     if total == 0:
         raise ValidationError({"file": [_("The file has no rows below the header.")]})
     stored = {"columns": options.mapping} if options.mapping else {}
@@ -92,14 +95,14 @@ def create_import(
         year=options.year,
         filename=name[:255],
         sha256=_sha256(upload),
-        total_rows=total,
+        total_rows=total or 0,  # 0 until the job has counted a large file
         created_by=actor,
     )
     upload.seek(0)
     batch.file.save(name, File(upload, name=name), save=False)
     batch.save()
     if run_now is None:
-        run_now = total <= INLINE_ROWS
+        run_now = total is not None and total <= INLINE_ROWS
     if run_now:
         run(batch.pk)
         batch.refresh_from_db()
@@ -178,7 +181,19 @@ def _done(batch: Import, done: int, counts: Counts) -> None:
     )
 
 
+def _count(batch: Import) -> None:
+    """The rows of a file too large to count during its upload, counted by the job."""
+    with batch.file.open("rb") as binary:
+        total = count_rows(binary, batch.filename)
+    if total == 0:
+        raise ValidationError(_("The file has no rows below the header."))
+    batch.total_rows = total
+    Import.objects.filter(pk=batch.pk).update(total_rows=total)
+
+
 def _execute(batch: Import, progress: Progress | None) -> None:
+    if not batch.total_rows:
+        _count(batch)
     options = _options_of(batch)
     project = batch.project
     total = batch.total_rows
