@@ -75,9 +75,11 @@ def plan_csv(request, slug: str, period: Query[PlanPeriod]):
 
 
 class PlanImportRefused(PlanImportOut):
-    """The one error shape, with the import's report beside it."""
+    """The one error shape, with the import's report beside it (absent when no file was sent)."""
 
     error: ErrorDetail
+    created: int = 0
+    errors: list[PlanProblemOut] = Field(default_factory=list)
 
 
 @router.post("/projects/{slug}/plan/import", response={201: PlanImportOut, 422: PlanImportRefused})
