@@ -118,11 +118,15 @@ def workers_env(fake, **extra) -> dict:
     return env
 
 
+LOG = Path(os.environ["ZVENO_DATA_DIR"]) / "workers.log"
+
+
 def start(env) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "zveno", "publish", "--loop", "0.1"], env=env, cwd=ROOT,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )  # fmt: skip
+    with LOG.open("a") as log:  # the workers' own words, if one fails
+        return subprocess.Popen(
+            [sys.executable, "-m", "zveno", "publish", "--loop", "0.1"], env=env, cwd=ROOT,
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
 
 
 def unsettled() -> int:
@@ -274,6 +278,7 @@ fake is one Python process serving both, so the ratio, not the absolute figure, 
 
 
 if __name__ == "__main__":
+    print("workers' log:", LOG, flush=True)
     owner, project = world()
     a = throughput(owner, project)
     print("throughput", a, flush=True)

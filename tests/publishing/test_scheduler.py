@@ -8,11 +8,13 @@ import io
 
 import pytest
 from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from tests.fakes.fixtures import VK_GROUP, VK_TOKEN
 from tests.publishing.conftest import approved, dispatch_of, minutes
+from zveno.content import collab
 from zveno.content import services as content
 from zveno.content.models import PublicationStatus, State
 from zveno.core.celery import app
@@ -317,3 +319,11 @@ def test_the_command_line_publishes_what_is_due_and_tests_channels(world, vk, fa
     fake_vk.revoke(VK_TOKEN)
     with pytest.raises(CommandError, match="1 channel"):
         call_command("channels", "test", "alpha", stdout=io.StringIO())
+
+
+def test_a_picture_added_after_approval_sends_the_item_back(world, vk, fake_vk):
+    item = approved(world, [vk], at=timezone.now() + minutes(30))
+    png = SimpleUploadedFile("new.png", b"\x89PNG\r\n\x1a\n" + bytes(64), "image/png")
+    collab.attach_media(world.users["smm"], item, png)
+    item.refresh_from_db()
+    assert item.state == State.REVIEW

@@ -29,6 +29,7 @@ from zveno.content.models import (
     Step,
     StepKind,
 )
+from zveno.content.services import back_to_approval
 from zveno.notifications.services import notify
 from zveno.workspaces import access
 from zveno.workspaces.models import ProjectMembership
@@ -168,6 +169,7 @@ def attach_media(actor, item: ContentItem, upload) -> Media:
     Activity.objects.create(
         item=item, actor=actor, verb="media_added", data={"media": media.pk, "kind": kind}
     )
+    back_to_approval(item, actor)  # what an approver saw changed
     return media
 
 

@@ -317,7 +317,7 @@ def update_item(actor, item: ContentItem, *, channel_ids: list[int] | None = Non
     if changed:
         _log(item, actor, "updated", fields=sorted(changed))
     if set(changed) & APPROVED_CONTENT:
-        _back_to_approval(item, actor)
+        back_to_approval(item, actor)
     return item
 
 
@@ -326,7 +326,7 @@ APPROVED_CONTENT = {"title", "format", "text", "visual_brief", "link", "is_ad", 
                     "advertiser", "channels"}  # fmt: skip
 
 
-def _back_to_approval(item: ContentItem, actor) -> None:
+def back_to_approval(item: ContentItem, actor) -> None:
     """An approved (or scheduled) item that changed goes back to its first approval level, in a
     new round; its publications wait, so the scheduler does not send what nobody approved."""
     if item.state not in (State.APPROVED, State.SCHEDULED):
@@ -369,7 +369,7 @@ def update_publication(actor, publication: Publication, **fields) -> Publication
     channel = publication.channel_id
     _log(item, actor, "publication_updated", channel_id=channel, fields=sorted(fields))
     if text_changed:
-        _back_to_approval(_lock(item), actor)
+        back_to_approval(_lock(item), actor)
     return publication
 
 
