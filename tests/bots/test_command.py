@@ -9,8 +9,8 @@ from django.core.management import call_command
 from tests.bots.conftest import EXPERT_CHAT
 from tests.fakes.fixtures import TG_TOKEN
 from zveno.bots import services
-from zveno.bots.management.commands.bot import webhook_mode
 from zveno.bots.models import PollState
+from zveno.bots.platforms import webhook_mode
 
 
 def test_one_polling_round(world, telegram_bot):
@@ -31,3 +31,18 @@ def test_webhook_mode_registers_the_secret(world, telegram_bot, settings):
     assert hook["secret_token"] == services.webhook_secret("telegram")
     settings.BASE_URL = "http://127.0.0.1:8000"
     assert not webhook_mode()
+
+
+def test_the_owner_checks_the_bot(world, login, telegram_bot):
+    from django.urls import reverse
+
+    from zveno.notifications.services import link_messenger, mark_blocked
+
+    account = link_messenger(world.users["expert"], "telegram", str(EXPERT_CHAT), "anna")
+    mark_blocked(account)
+    page = login(world.users["owner"]).get(reverse("bots:status", args=["ws-a"]))
+    html = page.content.decode()
+    assert page.status_code == 200 and "@zveno_bot" in html and "Expert" in html
+    url = reverse("bots:status", args=["ws-a"])
+    assert login(world.users["smm"]).get(url).status_code == 403
+    assert login(world.users["outsider"]).get(url).status_code == 404

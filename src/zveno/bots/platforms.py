@@ -362,6 +362,16 @@ def configured() -> dict[str, Platform]:
     return found
 
 
+def webhook_mode() -> bool:
+    """A webhook when asked (ZVENO_BOT_MODE), or (auto) when the base URL is public HTTPS."""
+    mode = settings.ZVENO_BOT_MODE
+    if mode in {"polling", "webhook"}:
+        return mode == "webhook"
+    base = settings.BASE_URL
+    local = any(h in base for h in ("://localhost", "://127.", "://[::1]", "://0.0.0.0"))
+    return base.startswith("https://") and not local
+
+
 def platform(messenger: str) -> Platform | None:
     return configured().get(messenger)
 

@@ -16,9 +16,11 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from zveno.bots import platforms, services
-from zveno.bots.models import VoiceNote
+from zveno.bots.models import PollState, VoiceNote
+from zveno.bots.platforms import webhook_mode
 from zveno.notifications.models import MessengerAccount
 from zveno.workspaces import access
+from zveno.workspaces.roles import Capability
 
 
 @access.member_required
@@ -72,7 +74,34 @@ def voice(request, slug: str, note_id: int):
     return response
 
 
+@access.member_required
+def status(request, ws: str):
+    """The workspace owner's check of the installation's bots: token, name, mode, last poll, who
+    linked their chat and who blocked it."""
+    workspace = access.workspace_for(request.user, ws, Capability.WORKSPACE_MANAGE)
+    people = MessengerAccount.objects.filter(
+        user__project_memberships__project__workspace=workspace
+    ).distinct()
+    rows = []
+    for name in ("telegram", "max"):
+        platform = platforms.platform(name)
+        row = {"name": name, "configured": platform is not None, "username": "", "error": ""}
+        if platform is not None:
+            try:
+                row["username"] = platform.username()
+            except Exception as exc:  # the page says what is wrong instead of failing
+                row["error"] = str(exc)[:300]
+        row["mode"] = "webhook" if webhook_mode() else "polling"
+        row["poll"] = PollState.objects.filter(messenger=name).first()
+        row["linked"] = people.filter(messenger=name).count()
+        row["blocked"] = list(people.filter(messenger=name, blocked_at__isnull=False)
+                              .select_related("user"))  # fmt: skip
+        rows.append(row)
+    return render(request, "bots/status.html", {"workspace": workspace, "rows": rows})
+
+
 urls = [
+    path("w/<slug:ws>/bot/", status, name="status"),
     path("profile/messengers/<str:messenger>/link/", link, name="link"),
     path("bots/<str:messenger>/webhook/", webhook, name="webhook"),
     path("p/<slug:slug>/voice/<int:note_id>/", voice, name="voice"),

@@ -10,16 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
 
 from zveno.bots import platforms, polling, services
-
-
-def webhook_mode() -> bool:
-    """A webhook when asked, or (auto) when the base URL is public HTTPS."""
-    mode = settings.ZVENO_BOT_MODE
-    if mode in {"polling", "webhook"}:
-        return mode == "webhook"
-    base = settings.BASE_URL
-    local = any(h in base for h in ("://localhost", "://127.", "://[::1]", "://0.0.0.0"))
-    return base.startswith("https://") and not local
+from zveno.bots.platforms import webhook_mode
 
 
 class Command(BaseCommand):
