@@ -169,15 +169,18 @@ def pick_up(channel: Channel, posts: Iterable[dict], now: dt.datetime) -> tuple[
         .filter(item__planned_at__gte=earliest - dt.timedelta(days=1))
         .select_related("item", "item__rubric")
     )
-    matched = 0
+    new, matched = [], []
+    for found in sorted(fresh, key=lambda p: p["date"]):
+        publication = _match(found, candidates)
+        if publication is not None:
+            candidates.remove(publication)
+            matched.append((publication, found))
+        new.append(_new_post(channel, found, publication))
     with transaction.atomic():
-        for found in sorted(fresh, key=lambda p: p["date"]):
-            publication = _match(found, candidates)
-            if publication is not None:
-                candidates.remove(publication)
-                matched += 1
-            _create(channel, found, publication, now)
-    return len(fresh), matched
+        Post.objects.bulk_create(new, batch_size=500)
+        for publication, found in matched:  # the plan's publication went out: it says so
+            _mark_published(publication, found)
+    return len(fresh), len(matched)
 
 
 def _match(found: dict, candidates: list[Publication]) -> Publication | None:
@@ -193,11 +196,9 @@ def _match(found: dict, candidates: list[Publication]) -> Publication | None:
     return min(close)[2] if close else None
 
 
-def _create(
-    channel: Channel, found: dict, publication: Publication | None, now, mark_published=True
-) -> Post:
+def _new_post(channel: Channel, found: dict, publication: Publication | None) -> Post:
     item = publication.item if publication else None
-    post = Post.objects.create(
+    return Post(
         project_id=channel.project_id,
         channel=channel,
         publication=publication,
@@ -211,13 +212,15 @@ def _create(
         url=found.get("url", "")[:500],
         source=Source.CONNECTOR,
     )
-    if mark_published and publication and publication.status != PublicationStatus.PUBLISHED:
+
+
+def _mark_published(publication: Publication, found: dict) -> None:
+    if publication.status != PublicationStatus.PUBLISHED:
         Publication.objects.filter(pk=publication.pk).update(
             status=PublicationStatus.PUBLISHED,
             url=publication.url or found.get("url", ""),
             published_at=publication.published_at or found["date"],
         )
-    return post
 
 
 def on_delivered(dispatch) -> None:
@@ -241,7 +244,7 @@ def on_delivered(dispatch) -> None:
         "date": dispatch.published_at or timezone.now(),
         "text": publication.text or publication.item.text if publication else "",
     }  # fmt: skip
-    _create(channel, found, publication, timezone.now(), mark_published=False)
+    _new_post(channel, found, publication).save()
 
 
 # --- snapshots and days -----------------------------------------------------------------------
@@ -257,23 +260,26 @@ def _counters(figures: dict, keys: dict, allowed: Sequence[str]) -> dict:
 
 
 def record_snapshots(posts: Sequence[Post], figures: dict, now: dt.datetime) -> int:
-    """One snapshot per post at ``now`` (bulk), and the posts' ``latest_*`` copied, in one
-    transaction. A post the network gave nothing for keeps its previous figures."""
-    rows, touched = [], []
+    """One snapshot per post at ``now`` (bulk), and the posts' ``latest_*`` copied from it by one
+    UPDATE, in one transaction. A post the network gave nothing for keeps its previous figures."""
+    rows = []
     for post in posts:
         counters = _counters(figures.get(post.network_id) or {}, POST_KEYS, POST_COUNTERS)
-        if not counters:
-            continue
-        rows.append(PostSnapshot(post=post, captured_at=now, source=Source.CONNECTOR, **counters))
-        for name in POST_COUNTERS:
-            setattr(post, f"latest_{name}", counters.get(name))
-        post.last_captured_at = now
-        touched.append(post)
+        if counters:
+            rows.append(
+                PostSnapshot(post=post, captured_at=now, source=Source.CONNECTOR, **counters)
+            )
+    if not rows:
+        return 0
+    newest = PostSnapshot.objects.filter(post=OuterRef("pk"), captured_at=now)
+    latest = {f"latest_{n}": Subquery(newest.values(n)[:1]) for n in POST_COUNTERS}
     with transaction.atomic():
-        PostSnapshot.objects.bulk_create(rows, ignore_conflicts=True)
-        Post.objects.bulk_update(
-            touched, [*(f"latest_{n}" for n in POST_COUNTERS), "last_captured_at"], batch_size=500
-        )
+        PostSnapshot.objects.bulk_create(rows, batch_size=500, ignore_conflicts=True)
+        touched = [row.post_id for row in rows]
+        for start in range(0, len(touched), 500):
+            Post.objects.filter(pk__in=touched[start : start + 500]).update(
+                last_captured_at=now, **latest
+            )
     return len(rows)
 
 
