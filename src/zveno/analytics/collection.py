@@ -475,16 +475,24 @@ def freshness(channel: Channel, row: Collection | None, now: dt.datetime | None 
             return {"state": "manual", "text": _("Figures come from imports and typing.")}
         return {"state": "never", "text": _("Not collected from %(network)s yet.") % {
             "network": network}}  # fmt: skip
-    ago = timesince(row.finished_at or row.started_at, now, depth=1)
-    out = {"state": row.status, "message": row.message, "note": row.note,
-           "at": row.finished_at or row.started_at}  # fmt: skip
+    at = row.finished_at or row.started_at
+    ago = timesince(at, now, depth=1) if (now - at).total_seconds() >= 60 else ""
+    out = {"state": row.status, "note": row.note, "at": at}
+    names = {"network": network, "ago": ago}
     if row.status in READ_STATUSES:
-        out["text"] = _("Collected from %(network)s %(ago)s ago") % {"network": network, "ago": ago}
+        out["text"] = (
+            _("Collected from %(network)s %(ago)s ago") % names
+            if ago
+            else _("Collected from %(network)s just now") % names
+        )
+        out["message"] = row.message  # partly: what was missing
     elif row.status == CollectionStatus.UNSUPPORTED:
         out["text"] = _("Figures come from imports and typing.")
+    elif row.status == CollectionStatus.NOT_CONNECTED:
+        out["text"] = row.message
     else:
-        out["text"] = _("Not collected from %(network)s (tried %(ago)s ago)") % {
-            "network": network, "ago": ago}  # fmt: skip
+        out["text"] = _("Not collected from %(network)s") % names
+        out["message"] = row.message
     return out
 
 
