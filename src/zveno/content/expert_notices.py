@@ -86,8 +86,10 @@ def answered(found: ExpertRequest, answer) -> None:
 
 
 def _to_item_media(found: ExpertRequest, answer) -> None:
-    """The answer's photos and videos join the media of every item the request is linked to."""
-    items = [i for i in found.items.all() if i.state not in (State.PUBLISHED, State.CANCELLED)]
+    """The answer's photos and videos join the media of every linked item still being made (an
+    item in approval or approved keeps what its approvers saw; the SMM adds them by hand)."""
+    making = (State.IDEA, State.COPY, State.DESIGN, State.CHANGES_REQUESTED)
+    items = [i for i in found.items.all() if i.state in making]
     if not items:
         return
     for stored in answer.files.all():
