@@ -21,3 +21,5 @@ class ContentConfig(AppConfig):
         delivery.register()  # the scheduler's seams: what is due, as a post, who is told
         if requests.expert_input not in health.EXPERT_INPUT_SOURCES:
             health.EXPERT_INPUT_SOURCES.append(requests.expert_input)
+        if requests.prefetch_expert_input not in health.workload.PREFETCH:
+            health.workload.PREFETCH.append(requests.prefetch_expert_input)

@@ -31,10 +31,11 @@ from zveno.content.models import (
 )
 from zveno.core import bounds, uploads
 from zveno.core.timezones import today_in
+from zveno.team import workload
 from zveno.team.health import ExpertInput
 from zveno.workspaces import access
 from zveno.workspaces.models import Project
-from zveno.workspaces.roles import Capability
+from zveno.workspaces.roles import Capability, JobRole
 
 C = Capability
 WINDOW_DAYS = 30
@@ -228,5 +229,51 @@ def involvement(project: Project, today: dt.date | None = None) -> Involvement:
 
 def expert_input(project: Project) -> ExpertInput:
     """What H4 of the health rules reads: overdue requests and the share of expert input."""
+    f = workload.shared_facts(project)
+    prefetched = getattr(f, "expert_input", None)
+    if prefetched is not None:
+        return prefetched
     found = involvement(project)
     return ExpertInput(found.overdue, found.share_percent, found.published)
+
+
+def prefetch_expert_input(facts: dict[int, workload.Facts], weeks: int) -> None:
+    """A ``workload.PREFETCH`` hook: ``expert_input`` of every project with an expert, in three
+    queries over the widest window of their zones, each project then cut to its own window."""
+    with_expert = {pk: f for pk, f in facts.items() if f.holders(JobRole.EXPERT)}
+    if not with_expert:
+        return
+    windows = {}
+    for pk, f in with_expert.items():
+        zone = zoneinfo.ZoneInfo(f.project.timezone)
+        first = f.today - dt.timedelta(days=WINDOW_DAYS - 1)
+        windows[pk] = (
+            dt.datetime.combine(first, dt.time.min, tzinfo=zone),
+            dt.datetime.combine(f.today + dt.timedelta(days=1), dt.time.min, tzinfo=zone),
+        )
+    start = min(w[0] for w in windows.values())
+    end = max(w[1] for w in windows.values())
+    pks = list(with_expert)
+    published = ContentItem.objects.filter(
+        project_id__in=pks, state=State.PUBLISHED, planned_at__gte=start, planned_at__lt=end
+    )
+    answered = set(
+        published.filter(expert_requests__status=RequestStatus.ANSWERED).values_list(
+            "pk", flat=True
+        )
+    )
+    counts = {pk: [0, 0, 0] for pk in pks}  # overdue, published, with input
+    for project_id, item_id, planned_at in published.values_list("project_id", "pk", "planned_at"):
+        begin, stop = windows[project_id]
+        if begin <= planned_at < stop:
+            counts[project_id][1] += 1
+            counts[project_id][2] += item_id in answered
+    latest = max(f.today for f in with_expert.values())
+    for project_id, due in ExpertRequest.objects.filter(
+        project_id__in=pks, status=RequestStatus.OPEN, due_date__lt=latest
+    ).values_list("project_id", "due_date"):
+        counts[project_id][0] += due < with_expert[project_id].today
+    for pk, f in with_expert.items():
+        overdue, items, with_input = counts[pk]
+        share = 100 * with_input / items if items else None
+        f.expert_input = ExpertInput(overdue, share, items)  # type: ignore[attr-defined]

@@ -79,23 +79,58 @@ def _plan_rows(project: Project, weeks: list[dt.date]) -> list[_Row]:
     if cached is not None and cached[0] == key:
         return cached[1]
     begin, end = bounds
-    rows = [
-        _Row(*values)
-        for values in ContentItem.objects.filter(project_id=project.pk)
+    wider = getattr(f, "content_plan_wide", None)
+    if wider is not None and wider[0] <= begin and end <= wider[1]:
+        # Read for many projects at once (``prefetch``): the rows of these weeks are among them.
+        rows = [row for row in wider[2] if _within(row, begin, end)]
+    else:
+        rows = [_Row(*values[1:]) for values in _read_rows([project.pk], begin, end)]
+    if f is not None:
+        f.content_plan_rows = (key, rows)  # type: ignore[attr-defined]
+    return rows
+
+
+def _read_rows(pks: list[int], begin: dt.datetime, end: dt.datetime):
+    """(project id, *_Row) of the plan rows in [begin, end) of these projects, in one query."""
+    return (
+        ContentItem.objects.filter(project_id__in=pks)
         .exclude(state=State.CANCELLED)
         .filter(
             Q(planned_at__gte=begin, planned_at__lt=end)
             | Q(publications__planned_at__gte=begin, publications__planned_at__lt=end)
         )
         .values_list(
-            "id", "format", "planned_at", "publications__channel_id", "publications__planned_at",
-            "steps__id", "steps__kind", "steps__assignee_id", "steps__due_at", "steps__done_at",
+            "project_id", "id", "format", "planned_at", "publications__channel_id",
+            "publications__planned_at", "steps__id", "steps__kind", "steps__assignee_id",
+            "steps__due_at", "steps__done_at",
         )
         .order_by("id", "steps__id")
-    ]  # fmt: skip
-    if f is not None:
-        f.content_plan_rows = (key, rows)  # type: ignore[attr-defined]
-    return rows
+    )  # fmt: skip
+
+
+def _within(row: _Row, begin: dt.datetime, end: dt.datetime) -> bool:
+    """The filter of ``_read_rows`` on one joined row."""
+    return (row.planned_at is not None and begin <= row.planned_at < end) or (
+        row.publication_at is not None and begin <= row.publication_at < end
+    )
+
+
+def prefetch(facts: dict[int, workload.Facts], weeks: int) -> None:
+    """A ``workload.PREFETCH`` hook: the plan rows of every project for up to ``weeks`` weeks
+    from this week (the widest of their zones) in one query, kept on each project's facts."""
+    spans = {
+        pk: _bounds(f.project, workload.week_list(f.today, max(1, weeks)))
+        for pk, f in facts.items()
+    }
+    if not spans:
+        return
+    begin = min(b for b, _e in spans.values())
+    end = max(e for _b, e in spans.values())
+    rows: dict[int, list[_Row]] = {pk: [] for pk in facts}
+    for values in _read_rows(list(facts), begin, end):
+        rows[values[0]].append(_Row(*values[1:]))
+    for pk, f in facts.items():
+        f.content_plan_wide = (begin, end, rows[pk])  # type: ignore[attr-defined]
 
 
 def content_demand(project: Project, weeks: list[dt.date]) -> Iterator[Demand]:
@@ -147,3 +182,5 @@ def register() -> None:
         workload.DEMAND_SOURCES.append(content_demand)
     if plan_coverage not in workload.PLAN_COVERAGE:
         workload.PLAN_COVERAGE.append(plan_coverage)
+    if prefetch not in workload.PREFETCH:
+        workload.PREFETCH.append(prefetch)

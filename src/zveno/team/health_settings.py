@@ -67,6 +67,13 @@ def settings_for(workspace: Workspace | int) -> HealthSettings:
     return found if found is not None else HealthSettings(workspace_id=workspace_id)
 
 
+def settings_for_many(workspace_ids) -> dict[int, HealthSettings]:
+    """``settings_for`` of several workspaces in one query."""
+    ids = set(workspace_ids)
+    found = {s.workspace_id: s for s in HealthSettings.objects.filter(workspace_id__in=ids)}
+    return {pk: found.get(pk) or HealthSettings(workspace_id=pk) for pk in ids}
+
+
 def _clean(values: dict) -> dict[str, int]:
     errors: dict[str, str] = {}
     clean: dict[str, int] = {}

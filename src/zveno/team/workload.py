@@ -51,8 +51,8 @@ from zveno.playbooks.models import CADENCE_FACTOR, Cadence, ProjectPlaybook
 from zveno.playbooks.schema import Playbook
 from zveno.publishing.models import Channel, Network
 from zveno.team import matrix
-from zveno.team.health_settings import settings_for
-from zveno.team.models import Task, TaskStatus
+from zveno.team.health_settings import settings_for, settings_for_many
+from zveno.team.models import HealthSettings, Task, TaskStatus
 from zveno.workspaces.models import Project, ProjectMembership, ProjectStatus
 from zveno.workspaces.roles import JobRole
 
@@ -88,6 +88,8 @@ class Facts:
     channels: list[Channel]
     members: list[ProjectMembership]
     today: dt.date
+    settings: HealthSettings | None = None  # the workspace's thresholds, read with the rest
+    open_tasks: list[Task] | None = None  # read for many projects at once; None: read when asked
 
     @property
     def staff(self) -> list[ProjectMembership]:
@@ -112,21 +114,51 @@ _shared: contextvars.ContextVar[dict[int, Facts] | None] = contextvars.ContextVa
 
 
 def _load_facts(project: Project) -> Facts:
-    row = ProjectPlaybook.objects.filter(project_id=project.pk).first()
-    channels = list(Channel.objects.filter(project_id=project.pk, is_active=True).order_by("pk"))
-    members = list(
-        ProjectMembership.objects.filter(project_id=project.pk)
+    return _load_many([project])[project.pk]
+
+
+def _load_many(projects: list[Project]) -> dict[int, Facts]:
+    """Facts of every project in five queries, whatever their number."""
+    pks = [p.pk for p in projects]
+    chosen = {row.project_id: row for row in ProjectPlaybook.objects.filter(project_id__in=pks)}
+    channels: dict[int, list[Channel]] = defaultdict(list)
+    for channel in Channel.objects.filter(project_id__in=pks, is_active=True).order_by("pk"):
+        channels[channel.project_id].append(channel)
+    members: dict[int, list[ProjectMembership]] = defaultdict(list)
+    for member in (
+        ProjectMembership.objects.filter(project_id__in=pks)
         .select_related("user")
         .order_by("joined_at", "pk")
-    )
-    return Facts(
-        project=project,
-        playbook=row.playbook if row is not None else None,
-        cadence=row.cadence if row is not None else Cadence.MEDIUM,
-        channels=channels,
-        members=members,
-        today=today_in(project.timezone),
-    )
+    ):
+        members[member.project_id].append(member)
+    settings = settings_for_many({p.workspace_id for p in projects})
+    out = {}
+    for project in projects:
+        row = chosen.get(project.pk)
+        out[project.pk] = Facts(
+            project=project,
+            playbook=row.playbook if row is not None else None,
+            cadence=row.cadence if row is not None else Cadence.MEDIUM,
+            channels=channels[project.pk],
+            members=members[project.pk],
+            today=today_in(project.timezone),
+            settings=settings[project.workspace_id],
+        )
+    return out
+
+
+def _open_tasks(pks: list[int]) -> dict[int, list[Task]]:
+    tasks: dict[int, list[Task]] = defaultdict(list)
+    for task in (
+        Task.objects.filter(project_id__in=pks, estimate_hours__gt=0)
+        .exclude(status=TaskStatus.DONE)
+        .select_related("stage")
+        .only("pk", "project_id", "assignee_id", "due_date", "estimate_hours",
+              "stage__start_date", "stage__end_date")
+        .order_by("pk")
+    ):  # fmt: skip
+        tasks[task.project_id].append(task)
+    return tasks
 
 
 def shared_facts(project: Project) -> Facts | None:
@@ -161,6 +193,48 @@ def shared_reads(project: Project) -> Iterator[Facts]:
         cache.pop(project.pk, None)
         if token is not None:
             _shared.reset(token)
+
+
+# Filled by apps above: ``hook(facts by project pk, weeks)`` reads what its sources need for all
+# these projects at once and leaves it on each ``Facts`` (the content plan's rows).
+PREFETCH: list[Callable[[dict[int, Facts], int], None]] = []
+
+
+@contextmanager
+def shared_reads_many(projects: Iterable[Project], weeks: int = 4) -> Iterator[dict[int, Facts]]:
+    """``shared_reads`` for a list of projects (the agency view): the playbooks, channels, teams,
+    thresholds and open tasks of all of them in a fixed number of queries, and what the
+    ``PREFETCH`` hooks read for up to ``weeks`` weeks from this week. Inside the block, each
+    project's load and health read no more than what was read here."""
+    projects = list(projects)
+    cache = _shared.get()
+    token = None
+    if cache is None:
+        cache = {}
+        token = _shared.set(cache)
+    loaded = {pk: f for pk, f in _load_many(projects).items() if pk not in cache}
+    tasks = _open_tasks(list(loaded))
+    for pk, f in loaded.items():
+        f.open_tasks = tasks[pk]
+    span = max([weeks] + [f.settings.horizon_weeks for f in loaded.values()])  # health's too
+    for hook in PREFETCH:
+        hook(loaded, span)
+    cache.update(loaded)
+    try:
+        yield {p.pk: cache[p.pk] for p in projects}
+    finally:
+        for pk in loaded:
+            cache.pop(pk, None)
+        if token is not None:
+            _shared.reset(token)
+
+
+def thresholds(project: Project) -> HealthSettings:
+    """The workspace's thresholds: the shared read's when inside ``shared_reads``."""
+    f = shared_facts(project)
+    if f is not None and f.settings is not None:
+        return f.settings
+    return settings_for(project.workspace_id)
 
 
 # --- weeks ------------------------------------------------------------------------------------
@@ -293,15 +367,10 @@ def _task_weeks(task: Task, today: dt.date) -> list[dt.date]:
 
 
 def task_demand(project: Project, weeks: list[dt.date]) -> Iterator[Demand]:
-    today = facts(project).today
+    f = facts(project)
+    today = f.today
     wanted = set(weeks)
-    tasks = (
-        Task.objects.filter(project_id=project.pk, estimate_hours__gt=0)
-        .exclude(status=TaskStatus.DONE)
-        .select_related("stage")
-        .only("pk", "assignee_id", "due_date", "estimate_hours", "stage__start_date",
-              "stage__end_date")
-    )  # fmt: skip
+    tasks = f.open_tasks if f.open_tasks is not None else _open_tasks([project.pk])[project.pk]
     for task in tasks:
         spread = _task_weeks(task, today)
         share = float(task.estimate_hours) / len(spread)
@@ -466,8 +535,8 @@ def _over(hours: float, capacity: float, threshold: int) -> bool:
 
 def project_load(project: Project, weeks: int = 4, start: dt.date | None = None) -> Workload:
     """Planned hours and load per member for ``weeks`` weeks from this week's Monday."""
-    threshold = settings_for(project.workspace_id).overload_percent
     with shared_reads(project) as f:
+        threshold = f.settings.overload_percent
         week_days = week_list(start or f.today, weeks)
         demands = [d for source in DEMAND_SOURCES for d in source(project, week_days)]
         return _summarise(f, week_days, demands, threshold)

@@ -3,7 +3,8 @@
 Per project: how its active goals stand (by state), its critical health findings, the team's load
 (peak over the next four weeks, for those who may see the load) and reach and ERR of the last 30
 days against the 30 before. Goals and figures are read for all projects at once; health and load
-are per project (each a handful of queries, reads shared between the two).
+are read for all projects at once too (``workload.shared_reads_many``), so the page costs the same
+number of queries for 5 or 200 projects.
 """
 
 from __future__ import annotations
@@ -81,7 +82,7 @@ def _team(row: Row, granted) -> None:
     """Critical findings and, for those who may see it, the load; the team is read once."""
     project = row.project
     row.shows_load = granted.can(Capability.MANAGE_TEAM) or granted.can(Capability.EDIT_CONTENT)
-    with workload.shared_reads(project):
+    with workload.shared_reads(project):  # inside agency_rows' read of every project
         row.critical = [f for f in health.evaluate(project) if f.severity == health.CRITICAL]
         if row.shows_load:
             load = workload.project_load(project, weeks=LOAD_WEEKS)
@@ -94,18 +95,18 @@ def agency_rows(user, workspace) -> list[Row]:
     projects = list(
         access.projects_for(user).filter(workspace=workspace).order_by("status", "name")
     )
+    grants = access.grants_for(user, projects)
+    projects = [p for p in projects if grants[p.pk].can(Capability.VIEW_ANALYTICS)]
     goals = _goal_counts(projects)
     figures = summary.compare_projects(projects, days=DAYS)
     rows = []
-    for project in projects:
-        granted = access.access_to(user, project)
-        if not granted.can(Capability.VIEW_ANALYTICS):
-            continue
-        row = Row(project, goals=goals.get(project.pk, []))
-        row.current = figures[project.pk]["current"]
-        row.previous = figures[project.pk]["previous"]
-        _team(row, granted)
-        rows.append(row)
+    with workload.shared_reads_many(projects, weeks=LOAD_WEEKS):
+        for project in projects:
+            row = Row(project, goals=goals.get(project.pk, []))
+            row.current = figures[project.pk]["current"]
+            row.previous = figures[project.pk]["previous"]
+            _team(row, grants[project.pk])
+            rows.append(row)
     return rows
 
 
