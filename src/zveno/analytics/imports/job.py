@@ -7,8 +7,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import pickle
 from collections.abc import Callable
+from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import File
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
@@ -201,12 +204,18 @@ def _execute(batch: Import, progress: Progress | None) -> None:
         _one_pass(batch, options, progress)
         return
 
-    # Pass 1: check every row; progress is visible to others as it goes.
+    # Pass 1: check every row, outside any transaction (others read and write meanwhile);
+    # the parsed rows are staged in a file beside the data, in batches. Progress is visible.
     errors: list[Problem] = []
     error_count = 0
     done = 0
     check = parser_for(project, options)
-    with batch.file.open("rb") as binary, open_rows(binary, batch.filename) as rows:
+    with (
+        _Staging(batch.pk) as staging,
+        batch.file.open("rb") as binary,
+        open_rows(binary, batch.filename) as rows,
+    ):
+        pending: list[Record] = []
         for number, values in rows:
             if number == 1:
                 header_errors = check.read_header(values)
@@ -214,55 +223,73 @@ def _execute(batch: Import, progress: Progress | None) -> None:
                     _fail(batch, header_errors, len(header_errors), 0)
                     return
                 continue
-            _record, problems = check.parse(number, values)
+            record, problems = check.parse(number, values)
             if problems:
                 error_count += len(problems)
                 if len(errors) < MAX_ERRORS:
                     errors.extend(problems)
+            elif not error_count:
+                pending.append(record)
+                if len(pending) >= BATCH:
+                    staging.put(pending)
+                    pending = []
             done += 1
             if done % PROGRESS_EVERY == 0:
                 _progress(batch.pk, done)
                 if progress:
                     progress("check", done, total)
-    if progress:
-        progress("check", done, total)
-    if error_count:
-        _fail(batch, errors, error_count, done)
-        return
-    _progress(batch.pk, done)
+        if progress:
+            progress("check", done, total)
+        if error_count:
+            _fail(batch, errors, error_count, done)
+            return
+        staging.put(pending)
+        _progress(batch.pk, done)
 
-    # Pass 2: write every row in one transaction.
-    counts = Counts()
-    written = 0
-    target = options.preset.target
-    with (
-        transaction.atomic(),
-        batch.file.open("rb") as binary,
-        open_rows(binary, batch.filename) as rows,
-    ):
-        writer = parser_for(project, options)
-        pending: list[Record] = []
-        for number, values in rows:
-            if number == 1:
-                if writer.read_header(values):
-                    raise ImportFailed(_("The header changed while importing."))
-                continue
-            record, problems = writer.parse(number, values)
-            if problems:
-                raise ImportFailed(problems[0].message)
-            pending.append(record)
-            if len(pending) >= BATCH:
-                counts.add(write(project, batch, target, pending))
-                written += len(pending)
-                pending = []
+        # Pass 2, the swap: the staged rows are written in one transaction, all or nothing.
+        # Nothing is read from the upload or parsed while it holds the database's write lock,
+        # so other people's writes wait for the writing alone (WAL, busy timeout: settings).
+        counts = Counts()
+        written = 0
+        target = options.preset.target
+        with transaction.atomic():
+            for records in staging.batches():
+                counts.add(write(project, batch, target, records))
+                written += len(records)
                 if progress:
                     progress("write", written, total)
-        if pending:
-            counts.add(write(project, batch, target, pending))
-            written += len(pending)
-        _done(batch, done, counts)
-    if progress:
-        progress("write", written, total)
+            _done(batch, done, counts)
+
+
+class _Staging:
+    """Parsed rows of one import, pickled in batches into a file under the data dir, read back
+    for the swap; the file is removed whatever happens."""
+
+    def __init__(self, import_id: int):
+        folder = Path(settings.DATA_DIR) / "staging"
+        folder.mkdir(parents=True, exist_ok=True)
+        self.path = folder / f"import-{import_id}.pickle"
+
+    def __enter__(self) -> _Staging:
+        self.handle = self.path.open("w+b")
+        return self
+
+    def put(self, records: list[Record]) -> None:
+        if records:
+            pickle.dump(records, self.handle, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def batches(self):
+        self.handle.flush()
+        self.handle.seek(0)
+        while True:
+            try:
+                yield pickle.load(self.handle)  # our own file, written just above
+            except EOFError:
+                return
+
+    def __exit__(self, *exc) -> None:
+        self.handle.close()
+        self.path.unlink(missing_ok=True)
 
 
 class _Rollback(Exception):

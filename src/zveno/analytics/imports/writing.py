@@ -9,7 +9,8 @@ import datetime as dt
 import zoneinfo
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import connection, connections, models
+from django.utils import timezone
 
 from zveno.analytics import presets
 from zveno.analytics.imports.parsing import Record
@@ -62,6 +63,8 @@ def _insert(model, rows: list[dict], *, need_ids: bool = False) -> list[int]:
     with ``bulk_create`` elsewhere. Runs in the caller's transaction."""
     if not rows:
         return []
+    if connection.vendor == "sqlite" and connection.in_atomic_block:
+        return _insert_sqlite(model, rows, need_ids=need_ids)
     if connection.vendor != "postgresql":
         objs = model.objects.bulk_create([model(**row) for row in rows], batch_size=BATCH)
         return [obj.pk for obj in objs]
@@ -87,6 +90,60 @@ def _insert(model, rows: list[dict], *, need_ids: bool = False) -> list[int]:
                 for row in rows:
                     copy.write_row(list(row.values()))
     return ids
+
+
+def _insert_sqlite(model, rows: list[dict], *, need_ids: bool) -> list[int]:
+    """SQLite inside a transaction: one prepared INSERT run for every row (``executemany``),
+    ids taken first past both the table's largest and its AUTOINCREMENT counter, as on
+    PostgreSQL. The transaction holds the write lock, so nobody takes those ids meanwhile; this
+    keeps the lock short (``bulk_create`` splits rows into statements of 999 parameters)."""
+    meta = model._meta
+    given = {meta.get_field(name).attname: name for name in rows[0]}
+    fields = [field for field in meta.concrete_fields if not field.primary_key]
+    now = timezone.now()
+
+    def value(field, row):
+        if field.attname in given:
+            return row[given[field.attname]]
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            return now
+        return field.get_default()  # as bulk_create would fill it
+
+    columns = [field.column for field in fields]
+    quote = connection.ops.quote_name
+    table = meta.db_table
+    ids: list[int] = []
+    with connection.cursor() as cursor:
+        if need_ids:
+            cursor.execute(f"SELECT COALESCE(MAX({quote(meta.pk.column)}), 0) FROM {quote(table)}")
+            top = cursor.fetchone()[0]
+            cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+            counter = cursor.fetchone()
+            first = max(top, counter[0] if counter else 0) + 1
+            ids = list(range(first, first + len(rows)))
+            columns = [meta.pk.column, *columns]
+        marks = ", ".join(["%s"] * len(columns))
+        sql = f"INSERT INTO {quote(table)} ({', '.join(map(quote, columns))}) VALUES ({marks})"
+        db = connections[connection.alias]  # the real connection, not the per-call proxy
+        preps = [_prep(field, db) for field in fields]
+        values = ([prep(value(field, row)) for field, prep in zip(fields, preps, strict=True)]
+                  for row in rows)  # fmt: skip
+        if need_ids:
+            cursor.executemany(sql, [[pk, *row] for pk, row in zip(ids, values, strict=True)])
+        else:
+            cursor.executemany(sql, list(values))
+    return ids
+
+
+PLAIN = (models.CharField, models.TextField, models.IntegerField, models.BooleanField)
+
+
+def _prep(field, db):
+    """A converter to the database's value: texts, numbers and booleans pass as they are (the
+    parser made them so); dates, decimals, JSON and the rest go through the field."""
+    if isinstance(field, PLAIN) or (field.is_relation and field.many_to_one):
+        return lambda value: value
+    return lambda value: field.get_db_prep_save(value, db)
 
 
 def _last_wins(records: list[Record], key) -> list[Record]:
