@@ -250,7 +250,7 @@ def main() -> None:
         fake.stop()
     zveno, bare = statistics.median(times["zveno"]), statistics.median(times["bare"])
     minimum = CHANNELS * (
-        math.ceil(POSTS / 100) + math.ceil(POSTS / 100) + math.ceil(POSTS / 30) + 2
+        POSTS // 100 + 1 + math.ceil(POSTS / 100) + math.ceil(POSTS / 30) + 2
     )
     ratio = zveno / bare
     print(f"{connection.vendor}: zveno {zveno * 1000:.0f} ms, bare {bare * 1000:.0f} ms, "

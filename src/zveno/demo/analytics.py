@@ -327,7 +327,11 @@ def _posts(project, channels, days, offsets, case, today, rng) -> None:
             )  # fmt: skip
             plan.append((post, _counters(rng, case, offsets[i], post)))
             posts.append(post)
-    for publication in published:
+    # A publication the scheduler delivered already has its post (analytics hears the delivery).
+    delivered = set(
+        Post.objects.filter(publication__in=published).values_list("publication_id", flat=True)
+    )
+    for publication in (p for p in published if p.pk not in delivered):
         item = publication.item
         offset = (publication.published_at.astimezone(zone).date() - today).days
         post = Post(
