@@ -235,6 +235,14 @@ def test_the_apps_form_no_loop():
     assert not _cycles(app_graph(all_imports()))
 
 
+def test_imports_sit_at_the_top_of_their_files():
+    """A zveno import inside a function hid a loop once; only ``AppConfig.ready`` defers one
+    (registering into a seam must wait until every app is loaded)."""
+    late = [f"{one.where()} → {one.target}" for one in all_imports()
+            if one.deferred and not one.source.endswith(".apps")]  # fmt: skip
+    assert not late, "move these imports to the top of their files:\n" + "\n".join(late)
+
+
 def test_the_checker_sees_deferred_and_relative_imports(tmp_path):
     """The parser finds an import in a function body and resolves a relative one."""
     found = imports_of("zveno.config.urls") + imports_of("zveno.core.apps")

@@ -48,6 +48,7 @@ from zveno.analytics.models import (
 )
 from zveno.content.models import Publication, PublicationStatus
 from zveno.core import crypto
+from zveno.core.jobs import enqueue
 from zveno.publishing import limits
 from zveno.publishing.connectors.base import Collected, Outcome, OutcomeKind, connector_for
 from zveno.publishing.models import Channel, DispatchState
@@ -461,8 +462,6 @@ def collect_project_by_id(project_id: int, trigger: str = "manual") -> list[Coll
 
 def request_now(project: Project) -> None:
     """Queue a pass over the project at once (the "collect now" button and the API)."""
-    from zveno.core.jobs import enqueue
-
     transaction.on_commit(lambda: enqueue("zveno.analytics.tasks.collect_project_now", project.pk))
 
 

@@ -26,8 +26,8 @@ from django.utils.translation import gettext_lazy, pgettext
 from zveno.analytics import charts, formulas, goals, selectors, summary
 from zveno.analytics.formulas import FORMULAS
 from zveno.analytics.models import Goal, Post
-from zveno.content.models import ExpertRequest, RequestStatus
 from zveno.content.plan import mix_between
+from zveno.content.requests import answered_on_time
 from zveno.content.selectors import day_range_utc
 from zveno.core import exports
 from zveno.core.pdf import css_string, html_to_pdf
@@ -395,19 +395,7 @@ def _team(project: Project, start: dt.date, end: dt.date, posts_: list[TopPost])
     """Expert requests asked in the period and answered by their due date; the period's posts
     with and without the expert's material, and their average reach."""
     begin, finish = day_range_utc(project, start, end)
-    zone = zoneinfo.ZoneInfo(project.timezone)
-    asked = list(
-        ExpertRequest.objects.filter(project=project, asked_at__gte=begin, asked_at__lt=finish)
-        .exclude(status=RequestStatus.CANCELLED)
-        .values_list("status", "due_date", "answered_at")
-    )
-    on_time = sum(
-        1
-        for status, due, answered_at in asked
-        if status == RequestStatus.ANSWERED
-        and answered_at is not None
-        and answered_at.astimezone(zone).date() <= due
-    )
+    asked, on_time = answered_on_time(project, begin, finish)
     groups: dict[bool, list[int]] = defaultdict(list)
     counted: Counter = Counter()
     for post in posts_:
@@ -419,7 +407,7 @@ def _team(project: Project, start: dt.date, end: dt.date, posts_: list[TopPost])
         return round(sum(values) / len(values), 1) if values else None
 
     return Team(
-        len(asked), on_time, round(100 * on_time / len(asked), 1) if asked else None,
+        asked, on_time, round(100 * on_time / asked, 1) if asked else None,
         counted[True], counted[False], average(groups[True]), average(groups[False]),
     )  # fmt: skip
 

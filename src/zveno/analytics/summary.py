@@ -46,7 +46,7 @@ from django.db.models.functions import (
 from django.utils.translation import gettext_lazy as _
 
 from zveno.analytics import formulas
-from zveno.analytics.models import BUSINESS_COUNTERS, BusinessDay, ChannelDay, Post
+from zveno.analytics.models import BUSINESS_COUNTERS, BusinessDay, ChannelDay, MediaType, Post
 from zveno.core.timezones import today_in
 from zveno.publishing.models import Format, Network
 
@@ -255,8 +255,6 @@ def _labels(project, group_by: str, keys: Iterable) -> dict:
     elif group_by == "format":
         names = dict(Format.choices)
     elif group_by == "media_type":
-        from zveno.analytics.models import MediaType
-
         names = dict(MediaType.choices)
     else:
         names = dict(project.rubrics.filter(code__in=list(keys)).values_list("code", "name"))

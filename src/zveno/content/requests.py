@@ -194,17 +194,12 @@ class Involvement:
         return 100 * self.with_input / self.published if self.published else None
 
 
-def _local_date(moment: dt.datetime, tz_name: str) -> dt.date:
-    return moment.astimezone(zoneinfo.ZoneInfo(tz_name)).date()
-
-
-def involvement(project: Project, today: dt.date | None = None) -> Involvement:
-    """Requests answered on time / asked, and published items with the expert's input."""
-    today = today or today_in(project.timezone)
+def answered_on_time(project: Project, start: dt.datetime, end: dt.datetime) -> tuple[int, int]:
+    """The expert's on-time rule, the one place it is written: of the requests asked in
+    [start, end) (cancelled ones left out), how many there were and how many were answered on
+    or before their due date, the day of the answer taken in the project's time zone. The
+    involvement index (H4) and the period report both count with it."""
     zone = zoneinfo.ZoneInfo(project.timezone)
-    first = today - dt.timedelta(days=WINDOW_DAYS - 1)
-    start = dt.datetime.combine(first, dt.time.min, tzinfo=zone)
-    end = dt.datetime.combine(today + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
     asked = list(
         ExpertRequest.objects.filter(project=project, asked_at__gte=start, asked_at__lt=end)
         .exclude(status=RequestStatus.CANCELLED)
@@ -215,8 +210,19 @@ def involvement(project: Project, today: dt.date | None = None) -> Involvement:
         for status, due, answered_at in asked
         if status == RequestStatus.ANSWERED
         and answered_at is not None
-        and _local_date(answered_at, project.timezone) <= due
+        and answered_at.astimezone(zone).date() <= due
     )
+    return len(asked), on_time
+
+
+def involvement(project: Project, today: dt.date | None = None) -> Involvement:
+    """Requests answered on time / asked, and published items with the expert's input."""
+    today = today or today_in(project.timezone)
+    zone = zoneinfo.ZoneInfo(project.timezone)
+    first = today - dt.timedelta(days=WINDOW_DAYS - 1)
+    start = dt.datetime.combine(first, dt.time.min, tzinfo=zone)
+    end = dt.datetime.combine(today + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+    asked, on_time = answered_on_time(project, start, end)
     published = ContentItem.objects.filter(
         project=project, state=State.PUBLISHED, planned_at__gte=start, planned_at__lt=end
     )
@@ -224,7 +230,7 @@ def involvement(project: Project, today: dt.date | None = None) -> Involvement:
     overdue = ExpertRequest.objects.filter(
         project=project, status=RequestStatus.OPEN, due_date__lt=today
     ).count()
-    return Involvement(len(asked), on_time, published.count(), with_input.count(), overdue)
+    return Involvement(asked, on_time, published.count(), with_input.count(), overdue)
 
 
 def expert_input(project: Project) -> ExpertInput:

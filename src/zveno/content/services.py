@@ -43,6 +43,7 @@ from zveno.team.services import responsible_for
 from zveno.workspaces import access
 from zveno.workspaces.models import Project, ProjectMembership
 from zveno.workspaces.roles import Capability, JobRole, capabilities_for
+from zveno.workspaces.services import make_slug
 
 C = Capability
 
@@ -147,8 +148,6 @@ def ensure_rubrics(project: Project) -> None:
 def add_rubric(actor, project: Project, name: str, target_share: int = 0) -> Rubric:
     """A new rubric of the project's content mix (a plan brought from another project names its
     own); its code comes from the name, unique in the project."""
-    from zveno.workspaces.services import make_slug
-
     access.require(actor, project, C.MANAGE_PROJECT)
     name = name.strip()[:200]
     if not name:

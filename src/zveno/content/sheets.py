@@ -28,6 +28,7 @@ from zveno.content import selectors, services
 from zveno.content.models import ContentItem, Goal, State, StepKind
 from zveno.core import bounds, exports, files
 from zveno.core.rows import Problem, cell_text
+from zveno.publishing import services as publishing
 from zveno.publishing.models import Format, Network
 from zveno.workspaces import access
 from zveno.workspaces.models import Project
@@ -434,8 +435,6 @@ def _parse(parser: _Parser, table: list[list]) -> tuple[list[list[Row]], list[Pr
 def _create_missing(actor, project: Project, parser: _Parser, groups, report: Report) -> None:
     """Creates the rubrics and channels the file names and the project lacks, and points the
     rows at them."""
-    from zveno.publishing import services as publishing
-
     codes = {}
     for lower, name in parser.missing_rubrics.items():
         codes[NEW_RUBRIC + lower] = services.add_rubric(actor, project, name).code

@@ -41,6 +41,7 @@ from django.utils import formats
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
+from zveno.core.timezones import today_in
 from zveno.playbooks.schema import EXPERT_AREA
 from zveno.team import workload
 from zveno.team.health_settings import settings_for
@@ -181,8 +182,6 @@ class Context:
         """The team is still being gathered: in its first days the project has one person
         besides the expert, and areas fell to them only because nobody holds the playbook's
         role yet (work not taken yet, unlike one person who took every role on purpose)."""
-        from zveno.core.timezones import today_in
-
         team = [m for m in self.members if set(m.roles) - {JobRole.EXPERT}]
         started = today_in(self.project.timezone) - self.project.start_date
         if len(team) > 1 or started.days >= GATHERING_DAYS:
