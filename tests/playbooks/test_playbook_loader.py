@@ -18,8 +18,8 @@ from zveno.playbooks.schema import (
     Playbook,
     PlaybookError,
     PlaybookIssue,
-    validate,
 )
+from zveno.playbooks.validation import validate
 
 CYRILLIC = re.compile(r"[\u0400-\u04FF]")
 

@@ -14,7 +14,7 @@ from zveno.playbooks import services as playbook_services
 from zveno.projects import services as project_services
 from zveno.publishing.models import Channel
 from zveno.team import services as team_services
-from zveno.team import workload
+from zveno.team import staffing, workload
 from zveno.team.models import TaskStatus
 from zveno.workspaces import services as ws
 from zveno.workspaces.roles import JobRole as R
@@ -241,7 +241,7 @@ def test_overloaded_weeks_use_the_workspace_threshold(world):
 
 def test_a_solo_launch_on_six_networks_needs_a_team_of_three_to_five(world):
     project = start(world, playbook="info_product", networks=SIX_NETWORKS, roles=list(R.values))
-    advice = workload.recommendation(project)
+    advice = staffing.recommendation(project)
     assert advice.networks == ["telegram", "vk", "instagram", "dzen", "youtube", "email"]
     assert 3 <= advice.headcount <= 5
     assert advice.headcount == INFO_PRODUCT.team_for(6, "medium").headcount
@@ -264,17 +264,17 @@ def test_a_solo_launch_on_six_networks_needs_a_team_of_three_to_five(world):
 
 
 def test_people_needed_is_hours_over_a_full_time_week(world):
-    assert workload.people_for(0) == 0
-    assert workload.people_for(0.5) == 1
-    assert workload.people_for(40) == 1
-    assert workload.people_for(40.25) == 2
+    assert staffing.people_for(0) == 0
+    assert staffing.people_for(0.5) == 1
+    assert staffing.people_for(40) == 1
+    assert staffing.people_for(40.25) == 2
 
 
 def test_a_full_team_leaves_no_gap(world):
     project = start(world, playbook="info_product", networks=SIX_NETWORKS)  # owner: producer
     for role in (R.SMM, R.COPYWRITER, R.STORIES_MAKER, R.REELS_MAKER):
         join(world, project, f"full-{role}", [role], hours=40)
-    advice = workload.recommendation(project)
+    advice = staffing.recommendation(project)
     assert advice.team_size == 5 and advice.missing_roles == []
     assert all(row.gap == 0 for row in advice.rows)
     assert {row.role: row.actual for row in advice.rows}["copywriter"] == 1
@@ -295,7 +295,7 @@ def test_project_load_reads_a_handful_of_queries_for_ten_members(
         load = workload.project_load(project, weeks=12)
     assert len(load.members) == 10
     with django_assert_max_num_queries(4):
-        workload.recommendation(project)
+        staffing.recommendation(project)
 
 
 def test_a_paused_project_publishes_nothing(world):
@@ -304,4 +304,4 @@ def test_a_paused_project_publishes_nothing(world):
     ws.update_project(world.users["owner"], project, status="paused")
     project.refresh_from_db()
     assert hours_of(workload.cadence_demand(project, later(project, 1)), copywriter) == 0
-    assert workload.recommendation(project).rows  # the team it would need is still shown
+    assert staffing.recommendation(project).rows  # the team it would need is still shown

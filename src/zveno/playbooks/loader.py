@@ -16,7 +16,8 @@ from typing import Any
 
 import yaml
 
-from .schema import Playbook, PlaybookError, PlaybookIssue, validate
+from zveno.playbooks.schema import Playbook, PlaybookError, PlaybookIssue
+from zveno.playbooks.validation import validate
 
 BUILTIN_KEYS = ("real_estate", "info_product", "ecommerce", "expert_brand", "local_business")
 

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from zveno.playbooks.schema import validate
+from zveno.playbooks.validation import validate
 from zveno.workspaces.models import Project, Workspace
 
 

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from zveno.playbooks import loader
 from zveno.playbooks.models import CustomPlaybook
-from zveno.playbooks.schema import Playbook, validate
+from zveno.playbooks.schema import Playbook
+from zveno.playbooks.validation import validate
 from zveno.workspaces.models import Workspace
 
 

@@ -9,7 +9,8 @@ from django.utils.translation import gettext as _
 from zveno.core.seams import Seam
 from zveno.playbooks import loader, selectors
 from zveno.playbooks.models import Cadence, CustomPlaybook, ProjectPlaybook
-from zveno.playbooks.schema import Playbook, PlaybookError, validate
+from zveno.playbooks.schema import Playbook, PlaybookError
+from zveno.playbooks.validation import validate
 from zveno.workspaces import access
 from zveno.workspaces.models import Project, Workspace
 from zveno.workspaces.roles import Capability

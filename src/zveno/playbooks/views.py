@@ -18,7 +18,9 @@ from zveno.playbooks.forms import (
     CloneForm,
     ImportForm,
     YamlForm,
+    display,
     editing,
+    labels,
 )
 from zveno.playbooks.schema import PlaybookError
 from zveno.team import selectors as team_selectors
@@ -47,7 +49,7 @@ def _row(found: selectors.Available, names: dict[str, str], language: str) -> di
         "key": found.key,
         "builtin": found.builtin,
         "name": playbook.name.get(language),
-        "goal": editing.goal_label(playbook.goal_type),
+        "goal": labels.goal_label(playbook.goal_type),
         "stages": len(playbook.stages),
         "days": playbook.total_duration_days,
         "based_on": names.get(based_on, based_on),
@@ -82,7 +84,7 @@ def detail(request, ws: str, key: str):
     context = {
         "workspace": workspace,
         "found": found,
-        "pb": editing.page(found.playbook, request.LANGUAGE_CODE),
+        "pb": display.page(found.playbook, request.LANGUAGE_CODE),
         "based_on": based_on.playbook.name.get(request.LANGUAGE_CODE) if based_on else "",
         "can_manage": access.can_workspace(request.user, workspace, Capability.WORKSPACE_MANAGE),
     }

@@ -15,7 +15,7 @@ from typing import Any
 
 from ninja import Field, Query, Router, Schema
 
-from zveno.team import health, workload
+from zveno.team import health, staffing, workload
 from zveno.workspaces import access
 from zveno.workspaces.roles import Capability
 
@@ -105,7 +105,7 @@ def project_workload(request, slug: str, weeks: int = Query(4, ge=1, le=MAX_WEEK
     project = access.project_for(request.auth, slug, need=Capability.EDIT_CONTENT)
     with workload.shared_reads(project):  # the team, channels and playbook read once
         load = workload.project_load(project, weeks=weeks)
-        advice = workload.recommendation(project)
+        advice = staffing.recommendation(project)
     return {
         "weeks": load.weeks,
         "threshold_percent": load.threshold_percent,
@@ -139,7 +139,7 @@ def _member_out(m: workload.MemberLoad) -> dict:
     }
 
 
-def _recommendation_out(r: workload.Recommendation) -> dict:
+def _recommendation_out(r: staffing.Recommendation) -> dict:
     return {
         "networks": r.networks,
         "cadence": r.cadence,

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from zveno.core.forms import apply_errors
-from zveno.team import health_settings, workload
+from zveno.team import health_settings, staffing, workload
 from zveno.workspaces import access
 from zveno.workspaces.roles import Capability
 
@@ -63,7 +63,7 @@ def workload_page(request, slug: str):
             "weeks": weeks,
             "week_choices": WEEK_CHOICES,
             "workload": workload.project_load(project, weeks=weeks),
-            "recommendation": workload.recommendation(project),
+            "recommendation": staffing.recommendation(project),
         }
     return render(request, "team/workload.html", context)
 

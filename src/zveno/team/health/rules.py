@@ -1,274 +1,25 @@
-"""Health rules: the seed's lessons as checks over a project. Reads only, no writes.
-
-Each rule is a small function ``(Context) -> Iterable[Finding]`` registered in ``RULES``; a finding
-has a stable code, a severity, a title, a plain explanation and a fix (translated, numbers
-interpolated) and the evidence as raw numbers. ``evaluate(project)`` runs every rule and sorts the
-findings critical → warning → info, then by code. Thresholds come from the workspace's
-``HealthSettings`` (defaults when it never saved any; a read never creates the row).
-
-The rules and their severities:
-
-* H1 — an area has no Accountable (A): critical; several A: warning.
-* H2 — an area has no Responsible (R): critical.
-* H3 — no expert member is R or C for expert knowledge: critical (the seed's case 1). A project
-  with no expert at all is H4's finding.
-* H4 — warning: the project has no expert; or an expert is neither R nor C in the content plan,
-  stories and reels. Expert requests plug in through ``EXPERT_INPUT_SOURCES``: unanswered requests,
-  or a share of content with the expert's input below ``expert_min_share``.
-* H5 — warning: a person holds ``roles_alarm`` job roles or more, or is R for more than
-  ``max_responsible_areas`` areas (one finding each).
-* H6 — a member is over ``overload_percent`` in at least ``overload_weeks`` of the next
-  ``horizon_weeks`` weeks: critical above a 150 % peak, else warning; for the expert (the client,
-  not staff) at most warning.
-* H7 — the team, the expert not counted, is smaller than the playbook's recommended team for the
-  networks and cadence: critical below half the recommended size, else warning.
-* H8 — warning, scope creep: against the latest version of the agreement that someone accepted, a
-  member now R or A in an area where it gave them neither, or with open tasks in such an area.
-* H9 — the networks need more staff hours a week at the playbook's cadence than the team's
-  capacity: critical when the need is over 1.5 times the capacity, else warning.
-* H10 — info: matrix cells given to the SMM (or producer) only because nobody holds the playbook's
-  role (``Assignment.fallback``).
-"""
+"""The health rules H1–H10, each a small function over the context."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from functools import cached_property
 
-from django.utils import formats
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from zveno.core.timezones import today_in
 from zveno.playbooks.schema import EXPERT_AREA
-from zveno.team import workload
-from zveno.team.health_settings import settings_for
-from zveno.team.models import Agreement, Area, Assignment, HealthSettings, Task, TaskStatus
-from zveno.workspaces.models import Project, ProjectMembership
-from zveno.workspaces.roles import JobRole
-
-CRITICAL, WARNING, INFO = "critical", "warning", "info"
-SEVERITY_RANK = {CRITICAL: 0, WARNING: 1, INFO: 2}
-SEVERITY_LABELS = {
-    CRITICAL: gettext_lazy("Critical"),
-    WARNING: gettext_lazy("Warning"),
-    INFO: gettext_lazy("Info"),
-}
-CRITICAL_PEAK = 150  # H6: a peak above this is critical
-CRITICAL_NEED = 1.5  # H9: hours needed above this many times the capacity is critical
-# A project that started this recently, whose team is still its one creator holding areas only
-# because nobody else is there yet, is being gathered: its staffing findings (H6, H7, H9: one
-# cause, a team not invited yet) are warnings, so a new project does not open on three critical
-# findings about people it is about to invite.
-GATHERING_DAYS = 7
-# H4 until expert requests exist: the areas where the expert's voice shapes the content.
-EXPERT_CONTENT_AREAS = ("content_plan", "stories", "reels_video")
-
-EVIDENCE_LABELS = {
-    "person": gettext_lazy("Person"),
-    "experts": gettext_lazy("Experts on the team"),
-    "area": gettext_lazy("Area"),
-    "areas": gettext_lazy("Areas"),
-    "count": gettext_lazy("Count"),
-    "roles": gettext_lazy("Job roles"),
-    "limit": gettext_lazy("Limit"),
-    "responsible_areas": gettext_lazy("Areas as Responsible"),
-    "overloaded_weeks": gettext_lazy("Overloaded weeks"),
-    "of_weeks": gettext_lazy("Weeks looked ahead"),
-    "peak_percent": gettext_lazy("Peak load, %"),
-    "threshold_percent": gettext_lazy("Overload from, %"),
-    "capacity_hours": gettext_lazy("Capacity, hours a week"),
-    "team_size": gettext_lazy("Team size"),
-    "recommended": gettext_lazy("Recommended"),
-    "missing_roles": gettext_lazy("Roles without a separate person"),
-    "networks": gettext_lazy("Networks"),
-    "cadence": gettext_lazy("Cadence"),
-    "sustainable_networks": gettext_lazy("Networks the team can sustain"),
-    "hours_needed": gettext_lazy("Hours needed a week"),
-    "agreement_version": gettext_lazy("Agreement version"),
-    "open_tasks": gettext_lazy("Open tasks outside the agreement"),
-    "unanswered_requests": gettext_lazy("Unanswered requests"),
-    "expert_input_share": gettext_lazy("Content with expert input, %"),
-    "minimum_share": gettext_lazy("Minimum share, %"),
-}
-ROLE_LIST_KEYS = frozenset({"missing_roles"})
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One problem a rule found: what, how bad, why, the numbers, and what to do."""
-
-    code: str
-    severity: str  # "critical" | "warning" | "info"
-    title: str
-    explanation: str
-    evidence: dict = field(default_factory=dict)
-    fix: str = ""
-
-    @property
-    def severity_label(self) -> str:
-        return str(SEVERITY_LABELS[self.severity])
-
-    def evidence_items(self) -> list[tuple[str, str]]:
-        """(label, value) pairs for a page: lists joined, role codes as their names."""
-        roles = dict(JobRole.choices)
-        items = []
-        for key, value in self.evidence.items():
-            if isinstance(value, list | tuple):
-                if key in ROLE_LIST_KEYS:
-                    value = [roles.get(v, v) for v in value]
-                value = ", ".join(str(v) for v in value)
-            elif isinstance(value, float):
-                value = _num(value)
-            items.append((str(EVIDENCE_LABELS.get(key, key)), str(value)))
-        return items
-
-    def as_dict(self) -> dict:
-        return {
-            "code": self.code,
-            "severity": self.severity,
-            "title": self.title,
-            "explanation": self.explanation,
-            "evidence": dict(self.evidence),
-            "fix": self.fix,
-        }
-
-
-@dataclass(frozen=True)
-class ExpertInput:
-    """What expert requests say about the expert's involvement (from the content app, later)."""
-
-    unanswered_requests: int  # overdue and still without an answer
-    share_percent: float | None  # share of recent content items with the expert's input
-    items: int = 0  # how many items the share is over
-
-
-# (project) -> ExpertInput | None. The content app appends its reader of expert requests here in
-# its AppConfig.ready; H4 then checks unanswered requests and the share against
-# ``expert_min_share``.
-EXPERT_INPUT_SOURCES: list[Callable[[Project], ExpertInput | None]] = []
-
-
-def _num(value: float) -> str:
-    """A number for a sentence, in the active language's format: 93.75 -> "93,8" in Russian."""
-    value = round(float(value), 1)
-    return formats.number_format(value, 0 if value == int(value) else 1)
-
-
-def _r1(value: float) -> float:
-    return round(float(value), 1)
-
-
-# --- what the rules read ----------------------------------------------------------------------
-
-
-class Context:
-    """Everything the rules look at, each part read once and only when a rule asks for it."""
-
-    def __init__(self, project: Project, settings: HealthSettings):
-        self.project = project
-        self.settings = settings
-        self.facts = workload.facts(project)
-        self.english = (get_language() or "ru").startswith("en")
-
-    @property
-    def members(self) -> list[ProjectMembership]:
-        return self.facts.members
-
-    @cached_property
-    def gathering(self) -> bool:
-        """The team is still being gathered: in its first days the project has one person
-        besides the expert, and areas fell to them only because nobody holds the playbook's
-        role yet (work not taken yet, unlike one person who took every role on purpose)."""
-        team = [m for m in self.members if set(m.roles) - {JobRole.EXPERT}]
-        started = today_in(self.project.timezone) - self.project.start_date
-        if len(team) > 1 or started.days >= GATHERING_DAYS:
-            return False
-        return any(cell.fallback for cells in self.cells.values() for cell in cells)
-
-    def staffing(self, severity: str) -> str:
-        """A staffing finding's severity: at most a warning while the team is being gathered."""
-        return WARNING if severity == CRITICAL and self.gathering else severity
-
-    @cached_property
-    def by_pk(self) -> dict[int, ProjectMembership]:
-        return {m.pk: m for m in self.members}
-
-    def name(self, membership_id: int) -> str:
-        member = self.by_pk.get(membership_id)
-        return member.user.display_name if member else str(membership_id)
-
-    @cached_property
-    def _prefetched(self) -> dict:
-        """What ``_prefetch`` read for many projects at once (the agency view), or nothing."""
-        return getattr(self.facts, "health_reads", None) or {}
-
-    @cached_property
-    def areas(self) -> list[Area]:
-        if "areas" in self._prefetched:
-            return self._prefetched["areas"]
-        return list(Area.objects.filter(project_id=self.project.pk).order_by("order", "pk"))
-
-    def area_name(self, area: Area) -> str:
-        return area.name("en" if self.english else "ru")
-
-    @cached_property
-    def cells(self) -> dict[int, list[Assignment]]:
-        """Area pk -> its matrix cells."""
-        if "cells" in self._prefetched:
-            return self._prefetched["cells"]
-        rows: dict[int, list[Assignment]] = defaultdict(list)
-        for cell in Assignment.objects.filter(area__project_id=self.project.pk):
-            rows[cell.area_id].append(cell)
-        return rows
-
-    def letters(self, area: Area, membership_id: int) -> str:
-        for cell in self.cells.get(area.pk, []):
-            if cell.membership_id == membership_id:
-                return cell.letters
-        return ""
-
-    def area(self, code: str) -> Area | None:
-        return next((a for a in self.areas if a.code == code), None)
-
-    @property
-    def experts(self) -> list[ProjectMembership]:
-        return self.facts.holders(JobRole.EXPERT)
-
-    @cached_property
-    def load(self) -> workload.Workload:
-        return workload.project_load(self.project, weeks=max(1, self.settings.horizon_weeks))
-
-    @cached_property
-    def advice(self) -> workload.Recommendation:
-        return workload.recommendation(self.project)
-
-    @cached_property
-    def open_area_tasks(self) -> list[tuple[int, str, int]]:
-        """(assignee, area code, area) of every open task someone holds in an area."""
-        if "area_tasks" in self._prefetched:
-            return self._prefetched["area_tasks"]
-        return list(
-            Task.objects.filter(
-                project_id=self.project.pk, assignee__isnull=False, area__isnull=False
-            )
-            .exclude(status=TaskStatus.DONE)
-            .values_list("assignee_id", "area__code", "area_id")
-        )
-
-    @cached_property
-    def agreement(self) -> Agreement | None:
-        """The latest version someone accepted: what the team agreed to."""
-        if "agreement" in self._prefetched:
-            return self._prefetched["agreement"]
-        return (
-            Agreement.objects.filter(project_id=self.project.pk, acceptances__isnull=False)
-            .order_by("-version")
-            .first()
-        )
-
+from zveno.team.health.context import Context
+from zveno.team.health.findings import (
+    CRITICAL,
+    CRITICAL_NEED,
+    CRITICAL_PEAK,
+    EXPERT_CONTENT_AREAS,
+    INFO,
+    WARNING,
+    Finding,
+    round1,
+    sentence_number,
+)
 
 Rule = Callable[[Context], Iterable[Finding]]
 
@@ -400,14 +151,14 @@ def h4_expert_involvement(ctx: Context) -> Iterable[Finding]:
 
 def _h4_requests(ctx: Context) -> Iterable[Finding]:
     minimum = ctx.settings.expert_min_share
-    for source in EXPERT_INPUT_SOURCES:
+    for source in ctx.expert_input_sources:
         found = source(ctx.project)
         if found is None:
             continue
         low_share = found.share_percent is not None and found.share_percent < minimum
         if not found.unanswered_requests and not low_share:
             continue
-        share = _r1(found.share_percent) if found.share_percent is not None else None
+        share = round1(found.share_percent) if found.share_percent is not None else None
         yield Finding(
             "H4",
             WARNING,
@@ -419,7 +170,7 @@ def _h4_requests(ctx: Context) -> Iterable[Finding]:
             )
             % {
                 "unanswered": found.unanswered_requests,
-                "share": _num(share) if share is not None else "—",
+                "share": sentence_number(share) if share is not None else "—",
                 "items": found.items,
                 "minimum": minimum,
             },
@@ -493,7 +244,7 @@ def h6_overload(ctx: Context) -> Iterable[Finding]:
             "weeks": member.overloaded_weeks,
             "of_weeks": len(load.weeks),
             "threshold": load.threshold_percent,
-            "capacity": _num(member.capacity_hours),
+            "capacity": sentence_number(member.capacity_hours),
             "peak": peak if peak is not None else "∞",
         }
         yield Finding(
@@ -629,8 +380,8 @@ def h9_networks(ctx: Context) -> Iterable[Finding]:
     values = {
         "networks": len(advice.networks),
         "sustainable": advice.sustainable_networks,
-        "hours": _num(need),
-        "capacity": _num(capacity),
+        "hours": sentence_number(need),
+        "capacity": sentence_number(capacity),
     }
     yield Finding(
         "H9",
@@ -645,8 +396,8 @@ def h9_networks(ctx: Context) -> Iterable[Finding]:
         {
             "networks": len(advice.networks),
             "sustainable_networks": advice.sustainable_networks,
-            "hours_needed": _r1(need),
-            "capacity_hours": _r1(capacity),
+            "hours_needed": round1(need),
+            "capacity_hours": round1(capacity),
             "cadence": advice.cadence,
         },
         _("Pause some networks, lower the cadence, or grow the team."),
@@ -689,52 +440,3 @@ RULES: list[Rule] = [
     h9_networks,
     h10_fallback,
 ]
-
-
-def sort_key(finding: Finding) -> tuple[int, int]:
-    return SEVERITY_RANK[finding.severity], int(finding.code.lstrip("H") or 0)
-
-
-def evaluate(project: Project) -> list[Finding]:
-    """Every rule's findings, critical first, then by code. Inside ``workload.shared_reads_many``
-    the project's matrix, agreement and tasks come from one read for all the projects."""
-    with workload.shared_reads(project) as f:
-        ctx = Context(project, f.settings or settings_for(project.workspace_id))
-        findings = [finding for rule in RULES for finding in rule(ctx)]
-    return sorted(findings, key=sort_key)
-
-
-def _prefetch(facts: dict[int, workload.Facts], weeks: int) -> None:
-    """The rules' own reads (areas, matrix cells, the accepted agreement, open tasks in areas)
-    for many projects in four queries, left on each project's shared facts."""
-    pks = list(facts)
-    if not pks:
-        return
-    reads = {pk: {"areas": [], "cells": defaultdict(list), "agreement": None, "area_tasks": []}
-             for pk in pks}  # fmt: skip
-    for area in Area.objects.filter(project_id__in=pks).order_by("order", "pk"):
-        reads[area.project_id]["areas"].append(area)
-    cells = Assignment.objects.filter(area__project_id__in=pks).select_related("area")
-    for cell in cells:
-        reads[cell.area.project_id]["cells"][cell.area_id].append(cell)
-    accepted = (
-        Agreement.objects.filter(project_id__in=pks, acceptances__isnull=False)
-        .order_by("project_id", "-version")
-        .distinct()
-    )
-    for agreement in accepted:
-        if reads[agreement.project_id]["agreement"] is None:
-            reads[agreement.project_id]["agreement"] = agreement
-    tasks = (
-        Task.objects.filter(project_id__in=pks, assignee__isnull=False, area__isnull=False)
-        .exclude(status=TaskStatus.DONE)
-        .values_list("project_id", "assignee_id", "area__code", "area_id")
-    )
-    for project_id, *row in tasks:
-        reads[project_id]["area_tasks"].append(tuple(row))
-    for pk, f in facts.items():
-        f.health_reads = reads[pk]  # type: ignore[attr-defined]
-
-
-if _prefetch not in workload.PREFETCH:
-    workload.PREFETCH.append(_prefetch)
