@@ -89,6 +89,8 @@ def test_item_goes_from_idea_to_expert_approval_and_back(new_page, tmp_path):
     smm.wait_for_load_state()
     item.refresh_from_db()
     assert item.state == State.EXPERT_APPROVAL
+    smm.click(".expert-link form.actions button")  # a new approval link, shown this once
+    smm.wait_for_load_state()
     link = smm.locator("#expert-link").input_value()
     shot(smm, "31-waiting-for-expert")
 
