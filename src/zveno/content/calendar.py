@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -100,21 +100,27 @@ PK = 987654321  # a stand-in id, replaced in reversed addresses
 def items_between(project: Project, start: dt.date, end: dt.date, filters: Filters) -> list:
     """Items planned from ``start`` to ``end`` (inclusive, project days), each with ``local``."""
     begin, finish = selectors.day_range_utc(project, start, end)
-    # Only what a card shows: the steps and their assignees that a list page needs are not read.
-    channels = Publication.objects.select_related("channel").only("item_id", "channel__name")
+    # Only what a card shows: the steps and their assignees that a list page needs are not read,
+    # and the publications are read as (id, item, channel name) rows, not as model objects.
     qs = (
         filters.apply(ContentItem.objects.filter(project=project))
         .filter(planned_at__gte=begin, planned_at__lt=finish)
         .select_related("rubric")
         .only("pk", "title", "state", "planned_at", "rubric__name")
-        .prefetch_related(Prefetch("publications", channels))
     )
     zone = zone_of(project)
     found = list(qs.order_by("planned_at", "pk"))
+    publications: dict[int, list[tuple[int, str]]] = {}
+    for pk, item_id, name in (
+        Publication.objects.filter(item__in=qs.values("pk"))
+        .order_by("item_id", "channel_id")
+        .values_list("pk", "item_id", "channel__name")
+    ):
+        publications.setdefault(item_id, []).append((pk, name))
     # Addresses are reversed once and filled per item: a month can hold a thousand cards.
     item_at = reverse("content:item", args=(project.slug, PK)).replace(str(PK), "{}")
     move_at = reverse("content:calendar_move", args=(project.slug, PK)).replace(str(PK), "{}")
-    labels = dict(State.choices)
+    labels = {value: str(label) for value, label in State.choices}  # once, not per card
     for item in found:
         # Naive on purpose: template filters would shift an aware time to the viewer's zone.
         item.local = item.planned_at.astimezone(zone).replace(tzinfo=None)
@@ -122,7 +128,8 @@ def items_between(project: Project, start: dt.date, end: dt.date, filters: Filte
         item.url, item.move_url = item_at.format(item.pk), move_at.format(item.pk)
         item.locked = item.state in services.FINAL
         item.state_label = labels.get(item.state, item.state)
-        item.channel_text = "".join(f" · {p.channel.name}" for p in item.publications.all())
+        item.publication_rows = publications.get(item.pk, [])
+        item.channel_text = "".join(f" · {name}" for _pk, name in item.publication_rows)
     _delivery_states(found)
     return found
 
@@ -133,8 +140,8 @@ URGENCY = ("failed", "needs_check", "held", "sending", "late", "published", "sch
 
 def _delivery_states(items: list) -> None:
     """Each card's delivery state (``delivery``, ``delivery_label``), in one query for all."""
-    refs = {p.pk: item for item in items for p in item.publications.all()}
-    labels = dict(DispatchState.choices)
+    refs = {pk: item for item in items for pk, _name in item.publication_rows}
+    labels = {value: str(label) for value, label in DispatchState.choices}
     states: dict[int, set] = {}
     for ref, state in Dispatch.objects.filter(ref__in=list(refs)).values_list("ref", "state"):
         states.setdefault(refs[ref].pk, set()).add(state)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from collections import defaultdict
+from dataclasses import dataclass
 
 from django.db.models import Prefetch, QuerySet
 
-from zveno.content.models import Activity, Approval, ContentItem, Publication, Step
-from zveno.publishing.models import Dispatch, DispatchState
+from zveno.content.collab import current_kind
+from zveno.content.models import Activity, Approval, ContentItem, Format, Publication, State, Step
+from zveno.publishing.models import Dispatch, DispatchState, Network
 from zveno.workspaces.models import Project
 
 
@@ -22,6 +25,65 @@ def items(project: Project) -> QuerySet[ContentItem]:
             Prefetch("steps", Step.objects.select_related("assignee__user")),
         )
     )
+
+
+@dataclass(frozen=True)
+class PlanChannel:
+    network: str
+    label: str
+    name: str
+
+
+@dataclass(frozen=True)
+class PlanStep:
+    who: str  # the assignee's name, "" for nobody
+    due_at: dt.datetime | None
+
+
+def plan_table(qs: QuerySet[ContentItem], limit: int) -> list[ContentItem]:
+    """The plan table's rows (up to ``limit``, plus one to tell there is more): each item with
+    only the columns the table shows, its channels (``channel_labels``), its current step
+    (``current_step``) and its labels (``format_label``, ``state_label``), in three queries.
+    Labels come from plain dicts built once, not from the choices on every row."""
+    rows = list(
+        qs.select_related(None)
+        .select_related("rubric")
+        .prefetch_related(None)
+        .only("pk", "title", "format", "state", "changes_from", "planned_at", "is_ad",
+              "rubric__name")[: limit + 1]
+    )  # fmt: skip
+    pks = [row.pk for row in rows]
+    formats, states = _labels(Format), _labels(State)
+    networks = _labels(Network)
+    channels: dict[int, list[PlanChannel]] = defaultdict(list)
+    for item_id, network, name in (
+        Publication.objects.filter(item_id__in=pks)
+        .order_by("item_id", "channel_id")
+        .values_list("item_id", "channel__network", "channel__name")
+    ):
+        channels[item_id].append(PlanChannel(network, networks.get(network, network), name))
+    steps: dict[tuple[int, str], PlanStep] = {}
+    for item_id, kind, due_at, name, first, last, username in (
+        Step.objects.filter(item_id__in=pks)
+        .order_by("pk")
+        .values_list("item_id", "kind", "due_at", "assignee__user__name",
+                     "assignee__user__first_name", "assignee__user__last_name",
+                     "assignee__user__username")
+    ):  # fmt: skip
+        who = name or f"{first or ''} {last or ''}".strip() or username or ""
+        steps.setdefault((item_id, kind), PlanStep(who, due_at))
+    for row in rows:
+        row.format_label = formats.get(row.format, row.format)
+        row.state_label = states.get(row.state, row.state)
+        row.channel_labels = channels[row.pk]
+        kind = current_kind(row)
+        row.current_step = steps.get((row.pk, kind)) if kind else None
+    return rows
+
+
+def _labels(choices) -> dict[str, str]:
+    """A choices class as a plain dict of translated labels, for one request."""
+    return {value: str(label) for value, label in choices.choices}
 
 
 def day_range_utc(

@@ -1,0 +1,50 @@
+"""The plan table and the calendar read labels from plain dicts and only the columns they show;
+what they print is what the models' own labels say."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django.urls import reverse
+from django.utils import translation
+
+from tests.content.conftest import make_item
+from zveno.content import services
+
+
+def test_the_plan_table_prints_the_models_labels_channels_and_current_step(world, client):
+    item = make_item(world, title="Карусель про ипотеку", format="carousel")
+    other = make_item(world, title="Сторис без каналов", format="stories", channel_ids=[])
+    services.transition(world.users["smm"], item, "copy")
+    item.refresh_from_db()
+    client.force_login(world.users["smm"])
+    response = client.get(reverse("content:items", args=[world.alpha.slug]))
+    body = response.content.decode()
+    rows = {row.pk: row for row in response.context["rows"]}
+    with_channels, bare = rows[item.pk], rows[other.pk]
+    with translation.override(response["Content-Language"]):
+        assert with_channels.format_label == str(item.get_format_display())
+        assert with_channels.state_label == str(item.get_state_display())
+        networks = [
+            str(p.channel.get_network_display())
+            for p in item.publications.select_related("channel").order_by("channel_id")
+        ]
+    assert [c.label for c in with_channels.channel_labels] == networks
+    assert bare.channel_labels == [] and bare.current_step is None
+    step = item.steps.get(kind="copy")
+    assert with_channels.current_step.who == step.assignee.user.display_name
+    assert with_channels.state_label in body and with_channels.format_label in body
+    assert all(label in body for label in networks)
+
+
+def test_a_calendar_card_names_its_channels_and_state(world, client):
+    item = make_item(world, title="Пост в календаре", planned_at=dt.datetime(2026, 11, 18, 12))
+    client.force_login(world.users["smm"])
+    url = reverse("content:calendar", args=[world.alpha.slug])
+    page = client.get(url, {"view": "month", "date": "2026-11-18"}).content.decode()
+    names = " · ".join(
+        item.publications.order_by("channel_id").values_list("channel__name", flat=True)
+    )
+    card = re.search(r'<li class="cal-item[^"]*"[^>]*>.*?</li>', page, re.S).group(0)
+    assert "Пост в календаре" in card and f" · {names}" in card
