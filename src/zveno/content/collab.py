@@ -10,7 +10,6 @@ import datetime as dt
 import re
 import zoneinfo
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -19,12 +18,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from zveno.content import media_rules
 from zveno.content.models import (
     Activity,
     Comment,
     ContentItem,
     Media,
-    MediaKind,
     State,
     Step,
     StepKind,
@@ -36,7 +35,7 @@ from zveno.workspaces.models import ProjectMembership
 from zveno.workspaces.roles import Capability
 
 C = Capability
-MAX_MEDIA_BYTES = 50 * 1024 * 1024
+MAX_MEDIA_BYTES = media_rules.MAX_MEDIA_BYTES
 MENTION = re.compile(r"(?<![\w@])@([\w.+-]+)")
 FINAL = {State.PUBLISHED, State.CANCELLED}
 
@@ -122,52 +121,18 @@ def delete_comment(actor, comment: Comment) -> None:
 # --- media -------------------------------------------------------------------------------------
 
 
-def sniff(head: bytes) -> tuple[str, str] | None:
-    """(kind, extension) of an upload from its first bytes; None unless an image or a video."""
-    signatures = (
-        (b"\x89PNG\r\n\x1a\n", MediaKind.IMAGE, "png"),
-        (b"\xff\xd8\xff", MediaKind.IMAGE, "jpg"),
-        (b"GIF87a", MediaKind.IMAGE, "gif"),
-        (b"GIF89a", MediaKind.IMAGE, "gif"),
-        (b"\x1a\x45\xdf\xa3", MediaKind.VIDEO, "webm"),
-    )
-    for magic, kind, ext in signatures:
-        if head.startswith(magic):
-            return kind, ext
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return MediaKind.IMAGE, "webp"
-    if head[4:8] == b"ftyp":  # the ISO box layout of MP4, MOV, HEIC and AVIF
-        brand = head[8:12]
-        if brand in (b"heic", b"heix", b"mif1"):
-            return MediaKind.IMAGE, "heic"
-        if brand == b"avif":
-            return MediaKind.IMAGE, "avif"
-        return MediaKind.VIDEO, "mov" if brand == b"qt  " else "mp4"
-    return None
-
-
 @transaction.atomic
 def attach_media(actor, item: ContentItem, upload) -> Media:
-    """An image or a video of at most 50 MB, stored privately for the item's project."""
+    """An image or a video (``media_rules.check_upload``), stored privately for the project."""
     access.require(actor, item.project, C.EDIT_CONTENT)
     if item.state in FINAL:
         raise ValidationError(_("A published or cancelled item cannot be edited."))
-    if upload is None:
-        raise ValidationError({"file": _("Choose a file.")})
-    if upload.size > MAX_MEDIA_BYTES:
-        raise ValidationError({"file": _("A file may be at most 50 MB.")})
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    found = sniff(head)
-    if found is None:
-        raise ValidationError({"file": _("Only images and videos can be attached.")})
-    kind, ext = found
+    checked = media_rules.check_upload(upload)
     # The stored name carries the sniffed type, so the file is never served as, say, HTML.
-    upload.name = f"{Path(upload.name or 'media').stem[:80] or 'media'}.{ext}"
-    media = Media.objects.create(item=item, file=upload, kind=kind, uploaded_by=actor)
+    upload.name = checked.name
+    media = Media.objects.create(item=item, file=upload, kind=checked.kind, uploaded_by=actor)
     Activity.objects.create(
-        item=item, actor=actor, verb="media_added", data={"media": media.pk, "kind": kind}
+        item=item, actor=actor, verb="media_added", data={"media": media.pk, "kind": checked.kind}
     )
     back_to_approval(item, actor)  # what an approver saw changed
     return media

@@ -23,7 +23,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from zveno.content.collab import sniff
+from zveno.content.media_rules import VISUALS, sniff
 from zveno.content.models import ContentItem, ExpertRequest, Media, RequestStatus, State
 from zveno.content.services import awaiting
 from zveno.core.timezones import today_in
@@ -98,7 +98,7 @@ def _to_item_media(found: ExpertRequest, answer) -> None:
             kind = sniff(stored.file.read(16))
         finally:
             stored.file.close()
-        if kind is None:
+        if kind is None or kind[0] not in VISUALS:  # documents stay with the answer
             continue
         for item in items:
             Media.objects.create(item=item, file=stored.file.name, kind=kind[0],

@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zveno.content.models import ApprovalLink, ContentItem, ExpertRequest
+from zveno.content.models import ApprovalLink, ContentItem, ExpertRequest, Media
 from zveno.content.selectors import day_range_utc
 from zveno.workspaces import access
 from zveno.workspaces.models import Project
@@ -148,3 +148,31 @@ def approval_from_link(token: str) -> ApprovalTarget | None:
     if link.last_used_at is None or now - link.last_used_at > dt.timedelta(minutes=1):
         ApprovalLink.objects.filter(pk=link.pk).update(last_used_at=now)
     return ApprovalTarget(link.project, link.expert, link.item_id, link.week)
+
+
+# --- media for the login-free pages ------------------------------------------------------------
+# A login-free page cannot use the members' media address (it asks for a session), so it shows
+# each file through a signed address that names the file and expires. It is minted afresh each
+# time the page is opened; only a page whose own link checked out mints one.
+
+MEDIA_SALT = "zveno.content.media"
+MEDIA_MAX_AGE = dt.timedelta(hours=24)
+
+
+def media_token(media: Media) -> str:
+    return signing.TimestampSigner(salt=MEDIA_SALT).sign(f"{media.pk}.{media.item_id}")
+
+
+def media_url(media: Media) -> str:
+    """A relative, signed, expiring address of one media file (for a login-free page)."""
+    return reverse("content:media_signed", args=[media_token(media)])
+
+
+def media_from_token(token: str) -> Media | None:
+    """The media a signed address names; None when forged, expired or the file is gone."""
+    try:
+        value = signing.TimestampSigner(salt=MEDIA_SALT).unsign(token, max_age=MEDIA_MAX_AGE)
+        media_id, item_id = (int(part) for part in value.split("."))
+    except (signing.BadSignature, ValueError):
+        return None
+    return Media.objects.filter(pk=media_id, item_id=item_id).first()

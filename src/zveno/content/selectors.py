@@ -10,7 +10,16 @@ from dataclasses import dataclass
 from django.db.models import Prefetch, QuerySet
 
 from zveno.content.collab import current_kind
-from zveno.content.models import Activity, Approval, ContentItem, Format, Publication, State, Step
+from zveno.content.models import (
+    Activity,
+    Approval,
+    ContentItem,
+    Format,
+    Media,
+    Publication,
+    State,
+    Step,
+)
 from zveno.publishing.models import Dispatch, DispatchState, Network
 from zveno.workspaces.models import Project
 
@@ -84,6 +93,12 @@ def plan_table(qs: QuerySet[ContentItem], limit: int) -> list[ContentItem]:
 def _labels(choices) -> dict[str, str]:
     """A choices class as a plain dict of translated labels, for one request."""
     return {value: str(label) for value, label in choices.choices}
+
+
+def media(project: Project, item_id: int | None = None) -> QuerySet[Media]:
+    """A project's media files (of one item when named), oldest first."""
+    found = Media.objects.filter(item__project=project).select_related("item")
+    return found.filter(item_id=item_id) if item_id is not None else found
 
 
 def day_range_utc(

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import mimetypes
-from pathlib import Path
 from types import SimpleNamespace
 
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.db.models import F, Q
-from django.http import FileResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -17,10 +16,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from zveno.content import collab, links, selectors, services
+from zveno.accounts.services import user_for_token
+from zveno.content import collab, links, media_rules, selectors, services
 from zveno.content.forms import ChangesForm, ItemForm
-from zveno.content.models import Media, State
+from zveno.content.models import State
 from zveno.content.views import approval_links
+from zveno.core import throttle
 from zveno.core.forms import apply_errors
 from zveno.publishing.models import Network
 from zveno.workspaces import access
@@ -313,18 +314,40 @@ def item_media(request, slug: str, item: int):
     return _act(request, slug, item, action, _("File attached."))
 
 
-@access.member_required
+def _viewer(request):
+    """The signed-in person, or the owner of the API token sent as ``Authorization: Bearer``
+    (the ``url`` the media API gives opens for API clients too)."""
+    if request.user.is_authenticated:
+        return request.user
+    scheme, _sep, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    address = throttle.client_address(request)
+    if throttle.wait("token-address", address):
+        return None
+    user = user_for_token(token.strip())
+    if user is None:
+        throttle.hit("token-address", address)
+    return user
+
+
 def media_file(request, slug: str, media: int):
     """Media are private to the project: served only to those who see it."""
-    project = access.project_for(request.user, slug)
-    obj = get_object_or_404(Media, pk=media, item__project=project)
-    name = Path(obj.file.name).name
-    kind = mimetypes.guess_type(name)[0] or ""
-    safe = kind if kind.startswith(("image/", "video/")) else "application/octet-stream"
-    response = FileResponse(obj.file.open("rb"), filename=name, content_type=safe)
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    viewer = _viewer(request)
+    if viewer is None:
+        return redirect_to_login(request.get_full_path())
+    project = access.project_for(viewer, slug)
+    obj = get_object_or_404(selectors.media(project), pk=media)
+    return media_rules.file_response(obj.file)
+
+
+@access.public
+def media_signed(request, token: str):
+    """A file shown on a login-free page (the approval link): the address is signed and expires."""
+    obj = links.media_from_token(token)
+    if obj is None:
+        raise Http404
+    return media_rules.file_response(obj.file, cache_seconds=600)
 
 
 @access.member_required
@@ -351,5 +374,6 @@ urls = [
     ),
     path("p/<slug:slug>/content/<int:item>/media/", item_media, name="item_media"),
     path("p/<slug:slug>/media/<int:media>/", media_file, name="media_file"),
+    path("x/m/<str:token>/", media_signed, name="media_signed"),
     path("p/<slug:slug>/my-work/", my_work, name="my_work"),
 ]
