@@ -36,20 +36,47 @@ from zveno.workspaces.roles import Capability
 
 C = Capability
 MAX_MEDIA_BYTES = media_rules.MAX_MEDIA_BYTES
-MENTION = re.compile(r"(?<![\w@])@([\w.+-]+)")
 FINAL = {State.PUBLISHED, State.CANCELLED}
 
 
 # --- comments ----------------------------------------------------------------------------------
 
 
+def _named(text: str, name: str) -> bool:
+    """``@name`` stands in ``text`` as a whole (not the start of a longer word)."""
+    pattern = r"(?<![\w@])@" + re.escape(name) + r"(?![\w])"
+    return bool(name) and re.search(pattern, text, flags=re.IGNORECASE) is not None
+
+
 def mentioned(project, text: str) -> list:
-    """Users named as "@username" in ``text`` who are on ``project`` (others are ignored)."""
-    names = {name.rstrip(".").lower() for name in MENTION.findall(text)}
-    if not names:
+    """People on ``project`` named in ``text`` as ``@login``, ``@Full Name`` (what the
+    autocomplete inserts) or ``@First`` when only one member has that first name."""
+    if "@" not in (text or ""):
         return []
-    users = get_user_model().objects.filter(project_memberships__project=project).distinct()
-    return [user for user in users if user.username.lower() in names]
+    users = list(get_user_model().objects.filter(project_memberships__project=project).distinct())
+    firsts: dict[str, list] = {}
+    for user in users:
+        first = user.display_name.split()[0].lower() if user.display_name.strip() else ""
+        firsts.setdefault(first, []).append(user)
+    found = []
+    for user in users:
+        names = {user.username, user.display_name.strip()}
+        first = user.display_name.split()[0] if user.display_name.strip() else ""
+        if first and len(firsts.get(first.lower(), [])) == 1:
+            names.add(first)
+        if any(_named(text, name) for name in names):
+            found.append(user)
+    return found
+
+
+def people(project) -> list[dict]:
+    """The project's members as the mention autocomplete offers them: name, login, roles."""
+    memberships = project.memberships.select_related("user").order_by("user__name", "pk")
+    return [
+        {"name": m.user.display_name, "username": m.user.username, "roles": list(m.roles)}
+        for m in memberships
+        if m.user.is_active
+    ]
 
 
 @transaction.atomic

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from zveno.content import deadlines, outbound
+from zveno.content import deadlines, handover, outbound
 from zveno.content.delivery import as_post
 from zveno.content.models import (
     REDO_STEPS,
@@ -509,10 +509,14 @@ def transition(actor, item: ContentItem, to: str, comment: str = "", *, grant=No
         raise _bad_move(item.state, to)
     if to not in State.values or to == State.CHANGES_REQUESTED:
         raise _bad_move(item.state, to)
-    before = item.state
-    _move(item, actor, granted, to, levels_of(policy_of(item.project)))
+    before, levels = item.state, levels_of(policy_of(item.project))
+    _move(item, actor, granted, to, levels)
     item.save(update_fields=["state", "changes_from", "current_level", "updated_at"])
-    _log(item, actor, "transition", **{"from": before, "to": item.state, "comment": comment})
+    activity = _log(
+        item, actor, "transition", **{"from": before, "to": item.state, "comment": comment}
+    )
+    if item.state != before:
+        handover.after_move(item, actor, activity, levels)
     return item
 
 
@@ -605,10 +609,12 @@ def approve(actor, item: ContentItem, comment: str = "", *, grant=None) -> Appro
             _finish_step(item, kind, actor)
         _enter_approval(item, levels, level.number + 1)
         item.save(update_fields=["state", "current_level", "updated_at"])
-    _log(
+    activity = _log(
         item, actor, "approved", level=level.number, comment=comment,
         **{"from": before, "to": item.state},
     )  # fmt: skip
+    if item.state != before or item.current_level != level.number:
+        handover.after_move(item, actor, activity, levels)
     return approval
 
 
@@ -637,10 +643,11 @@ def request_changes(
     item.steps.filter(kind__in=[*redo, StepKind.REVIEW, StepKind.EXPERT_APPROVAL]).update(
         done_at=None, done_by=None
     )
-    _log(
+    activity = _log(
         item, actor, "changes_requested", level=level.number, comment=comment,
         return_to=return_to, **{"from": before},
     )  # fmt: skip
+    handover.after_changes(item, actor, activity, return_to, comment)
     return approval
 
 

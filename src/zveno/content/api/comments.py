@@ -26,7 +26,9 @@ class CommentOut(Schema):
     author_id: int | None
     author: str | None
     text: str
-    mentions: list[str] = Field(description="Usernames named with @")
+    mentions: list[str] = Field(
+        description="Logins of the people mentioned (@login, @Full Name, or a unique @First name)"
+    )
     created_at: dt.datetime
 
 

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.db.models import F, Q
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -351,6 +351,13 @@ def media_signed(request, token: str):
 
 
 @access.member_required
+def people(request, slug: str):
+    """The project's members for the @mention autocomplete (whoever sees the project)."""
+    project = access.project_for(request.user, slug)
+    return JsonResponse({"people": collab.people(project)})
+
+
+@access.member_required
 def my_work(request, slug: str):
     """The signed-in member's open steps: overdue first, then this week's, then later."""
     granted = access.grant_for(request.user, slug)
@@ -376,4 +383,5 @@ urls = [
     path("p/<slug:slug>/media/<int:media>/", media_file, name="media_file"),
     path("x/m/<str:token>/", media_signed, name="media_signed"),
     path("p/<slug:slug>/my-work/", my_work, name="my_work"),
+    path("p/<slug:slug>/content/people.json", people, name="people"),
 ]
