@@ -86,7 +86,10 @@ def test_drag_to_another_day_keeps_the_time_and_moves_due_dates(world, login, it
     assert item.title in response.content.decode()
     item.refresh_from_db()
     assert item.planned_at == dt.datetime(2026, 11, 20, 11, 0, tzinfo=MOSCOW)
-    assert item.steps.get(kind=StepKind.COPY).due_at == copy_due + dt.timedelta(days=3)
+    # Friday 20 Nov 11:00: expert Friday 10:00, review Thursday 10:00, design Wednesday 18:00,
+    # copy Wednesday 16:00 Moscow.
+    moved = item.steps.get(kind=StepKind.COPY).due_at
+    assert moved == dt.datetime(2026, 11, 18, 16, 0, tzinfo=MOSCOW) and moved != copy_due
 
 
 def test_drag_to_a_week_slot_sets_day_and_time(world, login, item):

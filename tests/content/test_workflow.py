@@ -43,32 +43,34 @@ def test_steps_are_assigned_from_the_matrix(world, item):
 
 
 def test_due_dates_counted_backwards_from_the_playbook_norms(world, item):
-    """real_estate carousel: copywriter 1.0 h, designer 1.5, smm 0.25, expert 0.25.
+    """real_estate carousel: copywriter 1.0 h, designer 1.5, smm 0.25, expert 0.25; each step gets
+    at least its minimum window (copy 2, design 2, review 1, the expert a working day).
 
-    Planned Tuesday 17 Nov 2026 11:00 Moscow (08:00 UTC); working hours 10:00-19:00.
-    expert: 11:00 - 0.25 h = 10:45 -> 10:00 MSK; review: 11:00 - 0.5 h = 10:30 -> 10:00 MSK;
-    design: 2.0 h = 1 h on Tuesday + 1 h from Monday 19:00 = Monday 18:00 MSK;
-    copy: 3.0 h = 1 h on Tuesday + 2 h = Monday 17:00 MSK.
+    Planned Tuesday 17 Nov 2026 11:00 Moscow (08:00 UTC); working hours 10:00-19:00:
+    expert due 1 h before it, Tuesday 10:00 MSK (07:00 UTC);
+    review due one working day earlier, Monday 10:00 MSK;
+    design due 1 h earlier, Friday 18:00 MSK (the weekend is skipped);
+    copy due 2 h earlier, Friday 16:00 MSK.
     """
     due = {s.kind: s.due_at for s in item.steps.all()}
     assert item.planned_at == dt.datetime(2026, 11, 17, 8, 0, tzinfo=UTC)
     assert due == {
         "expert_approval": dt.datetime(2026, 11, 17, 7, 0, tzinfo=UTC),
-        "review": dt.datetime(2026, 11, 17, 7, 0, tzinfo=UTC),
-        "design": dt.datetime(2026, 11, 16, 15, 0, tzinfo=UTC),
-        "copy": dt.datetime(2026, 11, 16, 14, 0, tzinfo=UTC),
+        "review": dt.datetime(2026, 11, 16, 7, 0, tzinfo=UTC),
+        "design": dt.datetime(2026, 11, 13, 15, 0, tzinfo=UTC),
+        "copy": dt.datetime(2026, 11, 13, 13, 0, tzinfo=UTC),
     }
 
 
 def test_due_dates_skip_the_weekend(world):
-    """A post (copy 1.0, design 0.5, smm 0.25, expert 0.25) on Monday 16 Nov 10:30 Moscow:
-    design needs 1.0 h, 0.5 h of which fall on Friday: Friday 18:30 -> 18:00 MSK (15:00 UTC);
-    copy needs 2.0 h: Friday 17:30 -> 17:00 MSK (14:00 UTC)."""
+    """A post on Monday 16 Nov 10:30 Moscow: the expert's step is due Friday 18:30 (1 h of lead,
+    half an hour of it on Monday), the review the day before; design and copy follow."""
     item = make_item(world, format="post", planned_at=dt.datetime(2026, 11, 16, 10, 30))
     due = {s.kind: s.due_at for s in item.steps.all()}
-    assert due["design"] == dt.datetime(2026, 11, 13, 15, 0, tzinfo=UTC)
-    assert due["copy"] == dt.datetime(2026, 11, 13, 14, 0, tzinfo=UTC)
-    assert due["expert_approval"] == dt.datetime(2026, 11, 16, 7, 0, tzinfo=UTC)
+    assert due["expert_approval"] == dt.datetime(2026, 11, 13, 15, 30, tzinfo=UTC)
+    assert due["review"] == dt.datetime(2026, 11, 12, 15, 30, tzinfo=UTC)
+    assert due["design"] == dt.datetime(2026, 11, 12, 14, 30, tzinfo=UTC)
+    assert due["copy"] == dt.datetime(2026, 11, 12, 12, 30, tzinfo=UTC)
 
 
 def test_changes_requested_returns_to_the_chosen_step(world, item):
@@ -232,7 +234,7 @@ def test_moving_the_planned_time_moves_the_open_due_dates(world, item):
     services.update_item(world.users["smm"], item, planned_at=dt.datetime(2026, 11, 24, 11, 0))
     due = {s.kind: s.due_at for s in item.steps.all()}
     assert due["copy"] == copy_due  # done steps keep their dates
-    assert due["design"] == dt.datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
+    assert due["design"] == dt.datetime(2026, 11, 20, 15, 0, tzinfo=UTC)  # Friday 18:00 MSK
     assert item.activities.filter(verb="updated").exists()
 
 

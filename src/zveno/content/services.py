@@ -205,13 +205,51 @@ def _effort(project: Project) -> dict:
     return row.playbook.effort if row is not None else {}
 
 
+@dataclass(frozen=True)
+class ScheduleContext:
+    """What scheduling reads about a project once: its effort norms and days off."""
+
+    effort: dict
+    days_off: tuple
+
+
+def schedule_context(project: Project) -> ScheduleContext:
+    days_off = tuple(project.days_off.values_list("date", flat=True))
+    return ScheduleContext(_effort(project), days_off)
+
+
+def _schedule(
+    item: ContentItem, kinds: list[str], done, context: ScheduleContext | None = None
+) -> deadlines.Schedule:
+    project = item.project
+    context = context or schedule_context(project)
+    return deadlines.schedule(
+        item.planned_at, item.format, context.effort, kinds, project.timezone,
+        days_off=context.days_off, now=timezone.now(), done=done,
+    )  # fmt: skip
+
+
+def schedule_warning(item: ContentItem, context: ScheduleContext | None = None) -> dict | None:
+    """{"needed": h, "available": h} when the open steps do not fit before the publication
+    (``context`` from :func:`schedule_context` when many items of one project are read)."""
+    if item.state in FINAL or item.planned_at is None:
+        return None
+    steps = list(item.steps.all())
+    done = [step.kind for step in steps if step.done_at is not None]
+    if not steps or len(done) == len(steps):
+        return None
+    found = _schedule(item, [step.kind for step in steps], done, context)
+    if not found.tight:
+        return None
+    return {"needed": round(found.needed, 1), "available": round(max(found.available, 0), 1)}
+
+
 def _plan_steps(item: ContentItem) -> None:
     """Creates the steps the policy needs and (re)computes every open step's due time."""
     kinds = step_kinds(levels_of(policy_of(item.project)))
-    due = deadlines.due_times(
-        item.planned_at, item.format, _effort(item.project), kinds, item.project.timezone
-    )
     existing = {step.kind: step for step in item.steps.all()}
+    done = [kind for kind, step in existing.items() if step.done_at is not None]
+    due = _schedule(item, kinds, done).due
     for kind in kinds:
         step = existing.get(kind)
         if step is None:

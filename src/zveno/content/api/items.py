@@ -50,6 +50,11 @@ class WarningOut(Schema):
     length: int
 
 
+class TightOut(Schema):
+    needed: float = Field(description="Working hours the open steps need before the publication")
+    available: float = Field(description="Working hours left from now to the publication")
+
+
 class ItemOut(Schema):
     id: int
     title: str
@@ -72,6 +77,9 @@ class ItemOut(Schema):
     publications: list[PublicationOut]
     steps: list[StepOut]
     length_warnings: list[WarningOut]
+    schedule_warning: TightOut | None = Field(
+        None, description="Set when the open steps do not fit before the publication"
+    )
 
 
 class ItemIn(Schema):
@@ -167,7 +175,9 @@ class CalendarOut(Schema):
     items: list[ItemOut]
 
 
-def item_out(item: ContentItem, sent: dict | None = None) -> dict:
+def item_out(
+    item: ContentItem, sent: dict | None = None, context: services.ScheduleContext | None = None
+) -> dict:
     publications = list(item.publications.all())
     if sent is None:
         sent = selectors.deliveries(p.pk for p in publications)
@@ -219,6 +229,7 @@ def item_out(item: ContentItem, sent: dict | None = None) -> dict:
             for s in item.steps.all()
         ],
         "length_warnings": services.length_warnings(item),
+        "schedule_warning": services.schedule_warning(item, context),
     }
 
 
@@ -237,7 +248,8 @@ def list_items(request, slug: str, filters: Query[ItemFilters]):
         selectors.filtered(project, filters.start, filters.end, filters.state, filters.channel)
     )
     sent = selectors.deliveries(p.pk for i in rows for p in i.publications.all())
-    return [item_out(i, sent) for i in rows]
+    context = services.schedule_context(project)  # read once for every item
+    return [item_out(i, sent, context) for i in rows]
 
 
 @router.post("/projects/{slug}/items", response={201: ItemOut})
@@ -347,9 +359,10 @@ def calendar(request, slug: str, period: Query[Period]):
     project = access.project_for(request.auth, slug)
     start, end = period.start, period.end
     rows = selectors.filtered(project, start, end).exclude(state=State.CANCELLED)
+    context = services.schedule_context(project)
     return {
         "timezone": project.timezone,
         "from": start,
         "to": end,
-        "items": [item_out(i) for i in rows],
+        "items": [item_out(i, context=context) for i in rows],
     }

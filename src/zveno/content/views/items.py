@@ -224,7 +224,7 @@ def item_detail(request, slug: str, item: int):
         may_decide=_may_decide(request.user, granted, obj, levels, approvals),
         changes_form=ChangesForm(), approvals=approvals, log=_log_lines(activities),
         comments=obj.comments.select_related("author").prefetch_related("mentions"),
-        warnings=_labelled(services.length_warnings(obj)),
+        warnings=_labelled(services.length_warnings(obj)), tight=services.schedule_warning(obj),
         current=collab.current_step(obj), final=obj.state in FINAL,
         expert_link=_expert_link(request, granted, obj),
     )  # fmt: skip
