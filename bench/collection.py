@@ -249,9 +249,7 @@ def main() -> None:
     finally:
         fake.stop()
     zveno, bare = statistics.median(times["zveno"]), statistics.median(times["bare"])
-    minimum = CHANNELS * (
-        POSTS // 100 + 1 + math.ceil(POSTS / 100) + math.ceil(POSTS / 30) + 2
-    )
+    minimum = CHANNELS * (POSTS // 100 + 1 + math.ceil(POSTS / 100) + math.ceil(POSTS / 30) + 2)
     ratio = zveno / bare
     print(f"{connection.vendor}: zveno {zveno * 1000:.0f} ms, bare {bare * 1000:.0f} ms, "
           f"ratio {ratio:.2f}x; requests zveno {calls['zveno']}, bare {calls['bare']}, "

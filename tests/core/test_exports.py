@@ -8,6 +8,7 @@ import re
 import zipfile
 
 import pytest
+from django.db.models import F
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -119,7 +120,7 @@ def _evil_posts(world):
     fill(world)
     titles = iter(EVIL)
     posts = Post.objects.filter(project=world.alpha, external_id__startswith="nov-")
-    for post in posts.order_by("-latest_reach")[:6]:
+    for post in posts.order_by(F("latest_reach").desc(nulls_last=True))[:6]:
         post.title = next(titles)
         post.save()
 

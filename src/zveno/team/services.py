@@ -334,6 +334,10 @@ def _check_stage(project: Project, data: dict) -> None:
     errors = {}
     if not str(data.get("name") or "").strip():
         errors["name"] = _("Give the stage a name.")
+    elif len(str(data["name"])) > Stage._meta.get_field("name").max_length:
+        errors["name"] = _("At most %(n)s characters.") % {
+            "n": Stage._meta.get_field("name").max_length
+        }
     start, end = data.get("start_date"), data.get("end_date")
     if not isinstance(start, dt.date):
         errors["start_date"] = _("Enter the start date.")

@@ -97,6 +97,10 @@ def _validate_project(data: dict) -> None:
     errors: dict[str, str] = {}
     if not str(data.get("name") or "").strip():
         errors["name"] = _("Give the project a name.")
+    for name in ("name", "slug"):
+        limit = Project._meta.get_field(name).max_length
+        if len(str(data.get(name) or "")) > limit:
+            errors[name] = _("At most %(n)s characters.") % {"n": limit}
     if data.get("niche") not in Niche.values:
         errors["niche"] = _("Choose a niche from the list.")
     if data.get("goal_type") not in GoalType.values:

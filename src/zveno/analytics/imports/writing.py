@@ -69,6 +69,7 @@ def _insert(model, rows: list[dict], *, need_ids: bool = False) -> list[int]:
         objs = model.objects.bulk_create([model(**row) for row in rows], batch_size=BATCH)
         return [obj.pk for obj in objs]
     meta = model._meta
+    rows = _with_defaults(model, rows)  # COPY names every column, as bulk_create fills them
     names = list(rows[0])
     columns = [meta.get_field(name).column for name in names]
     quote = connection.ops.quote_name
@@ -133,6 +134,17 @@ def _insert_sqlite(model, rows: list[dict], *, need_ids: bool) -> list[int]:
         else:
             cursor.executemany(sql, list(values))
     return ids
+
+
+def _with_defaults(model, rows: list[dict]) -> list[dict]:
+    """Rows completed with the defaults of the fields they leave out (a field added later)."""
+    given = {model._meta.get_field(name).attname for name in rows[0]}
+    missing = {
+        field.attname: field.get_default()
+        for field in model._meta.concrete_fields
+        if not field.primary_key and field.attname not in given and field.has_default()
+    }
+    return [{**row, **missing} for row in rows] if missing else rows
 
 
 PLAIN = (models.CharField, models.TextField, models.IntegerField, models.BooleanField)
