@@ -87,10 +87,10 @@ def world():
     return owner, project
 
 
-def channels_on(fake, owner, project, groups: int, tag: str) -> list:
+def channels_on(fake, owner, project, groups: int, tag: str, first: int = 1000) -> list:
     made = []
     for g in range(groups):
-        gid = 1000 + g
+        gid = first + g  # communities of one run never share ids (posts are keyed by them)
         token = f"{tag}-token-{g}"
         fake.add_group(gid, f"Сообщество {g}")
         fake.add_token(token, manages={gid: 3})
@@ -203,7 +203,7 @@ def lateness_under_kills(owner, project) -> dict:
     fake = FakeVk(limits=True)
     fake.honour_guid = False
     with fake:
-        channels = channels_on(fake, owner, project, GROUPS, "B")
+        channels = channels_on(fake, owner, project, GROUPS, "B", first=100_000)
         at = timezone.now() + dt.timedelta(seconds=15)  # due together, once the workers are up
         texts = due(project, channels, N, at, "Пост B")
         env = workers_env(fake, ZVENO_PUBLISHING_LEASE_SECONDS="5")
@@ -213,7 +213,7 @@ def lateness_under_kills(owner, project) -> dict:
             time.sleep(15)
             while unsettled():
                 if kills < KILLS:
-                    time.sleep(random.uniform(0.5, 2.0))
+                    time.sleep(random.uniform(2.5, 5.5))  # a worker boots in ~2 s
                     victim = random.randrange(WORKERS)
                     os.killpg(procs[victim].pid, signal.SIGKILL)
                     procs[victim].wait()

@@ -327,3 +327,23 @@ def test_a_picture_added_after_approval_sends_the_item_back(world, vk, fake_vk):
     collab.attach_media(world.users["smm"], item, png)
     item.refresh_from_db()
     assert item.state == State.REVIEW
+
+
+def test_one_publication_that_breaks_never_stops_the_others(world, vk, fake_vk, caplog):
+    first = approved(world, [vk], text="Первый", title="Первый")
+    second = approved(world, [vk], text="Второй", title="Второй")
+    delivery.sync()
+    broken = dispatch_of(first).ref
+
+    def breaks(dispatch):
+        if dispatch.ref == broken:
+            raise RuntimeError("a listener broke")
+
+    delivery.DELIVERED.register(breaks)
+    try:
+        report = run()
+    finally:
+        delivery.DELIVERED._functions.remove(breaks)
+    assert "a listener broke" in caplog.text
+    assert dispatch_of(second).state == S.PUBLISHED
+    assert report.claimed == 2 and fake_vk.accepted[VK_GROUP] == 2

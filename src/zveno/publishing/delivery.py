@@ -234,7 +234,12 @@ def run_pass(
     batch = claim(owner, limit or getattr(settings, "PUBLISHING_BATCH", 20))
     report.claimed = len(batch)
     for dispatch in batch:
-        deliver(dispatch, report)
+        try:
+            deliver(dispatch, report)
+        except Exception:  # one bad publication never stops the others (nor the worker)
+            # Its lease runs out and the next claim reconciles it; the log says why.
+            log.exception("delivering dispatch %s failed", dispatch.pk)
+            report.failed += 1
     return report
 
 
