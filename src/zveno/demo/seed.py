@@ -225,8 +225,9 @@ def load() -> list[Login]:
         playbook_services.choose_playbook(owner, project, playbook, spec["cadence"])
     team_demo.load(workspace, users, today)
     content_demo.load(workspace, users, today)
-    publishing_demo.load(workspace, users, today)
     analytics_demo.load(workspace, users, today)
+    # After the analytics: the deliveries' posts are the ones the analytics already hold.
+    publishing_demo.load(workspace, users, today)
     return logins
 
 
