@@ -14,9 +14,8 @@ from zveno.content import services
 from zveno.content.models import ContentItem, FeedToken, StepKind
 
 MOSCOW = dt.timezone(dt.timedelta(hours=3))
-MONTH_QUERIES = (
-    19  # session, user, project, access, filters, items and their prefetches, delivery states
-)
+# session, user, project, access, filters, items and their prefetches (media too), delivery states
+MONTH_QUERIES = 20
 
 
 def page(client, world, **query):

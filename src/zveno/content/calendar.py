@@ -21,8 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zveno.content import selectors, services
-from zveno.content.models import ContentItem, FeedToken, Publication, State
-from zveno.publishing.models import Dispatch, DispatchState
+from zveno.content.models import ContentItem, FeedToken, Media, MediaKind, Publication, State
+from zveno.publishing.models import NETWORK_MARKS, Channel, Dispatch, DispatchState
 from zveno.workspaces import access
 from zveno.workspaces.models import Project, ProjectMembership
 from zveno.workspaces.roles import Capability
@@ -110,16 +110,25 @@ def items_between(project: Project, start: dt.date, end: dt.date, filters: Filte
     )
     zone = zone_of(project)
     found = list(qs.order_by("planned_at", "pk"))
-    publications: dict[int, list[tuple[int, str]]] = {}
-    for pk, item_id, name in (
+    publications: dict[int, list[tuple[int, str, Channel]]] = {}
+    for pk, item_id, name, network in (
         Publication.objects.filter(item__in=qs.values("pk"))
         .order_by("item_id", "channel_id")
-        .values_list("pk", "item_id", "channel__name")
+        .values_list("pk", "item_id", "channel__name", "channel__network")
     ):
-        publications.setdefault(item_id, []).append((pk, name))
+        # An unsaved Channel only to name it (its label never repeats the network's name).
+        publications.setdefault(item_id, []).append((pk, name, Channel(name=name, network=network)))
+    images: dict[int, int] = {}  # the first picture of each item, for the card's thumbnail
+    for item_id, media_id in (
+        Media.objects.filter(item__in=qs.values("pk"), kind=MediaKind.IMAGE)
+        .order_by("item_id", "created_at", "pk")
+        .values_list("item_id", "pk")
+    ):
+        images.setdefault(item_id, media_id)
     # Addresses are reversed once and filled per item: a month can hold a thousand cards.
     item_at = reverse("content:item", args=(project.slug, PK)).replace(str(PK), "{}")
     move_at = reverse("content:calendar_move", args=(project.slug, PK)).replace(str(PK), "{}")
+    media_at = reverse("content:media_file", args=(project.slug, PK)).replace(str(PK), "{}")
     labels = {value: str(label) for value, label in State.choices}  # once, not per card
     for item in found:
         # Naive on purpose: template filters would shift an aware time to the viewer's zone.
@@ -128,8 +137,14 @@ def items_between(project: Project, start: dt.date, end: dt.date, filters: Filte
         item.url, item.move_url = item_at.format(item.pk), move_at.format(item.pk)
         item.locked = item.state in services.FINAL
         item.state_label = labels.get(item.state, item.state)
-        item.publication_rows = publications.get(item.pk, [])
-        item.channel_text = "".join(f" · {name}" for _pk, name in item.publication_rows)
+        item.publication_rows = [(pk, name) for pk, name, _channel in publications.get(item.pk, [])]
+        channels = [channel for _pk, _name, channel in publications.get(item.pk, [])]
+        item.channel_text = "".join(f" · {c.label}" for c in channels)
+        item.networks = [
+            {"code": c.network, "mark": NETWORK_MARKS.get(c.network, "•"), "label": c.label}
+            for c in channels
+        ]
+        item.thumb_url = media_at.format(images[item.pk]) if item.pk in images else ""
     _delivery_states(found)
     return found
 

@@ -33,8 +33,7 @@ def utm_of(link: str) -> dict[str, str]:
 
 
 def channel_label(channel) -> str:
-    network = str(channel.get_network_display())
-    return network if channel.name == network else f"{network} · {channel.name}"
+    return channel.label
 
 
 class ItemForm(forms.Form):

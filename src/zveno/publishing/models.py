@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from zveno.workspaces.models import Project
@@ -48,6 +49,14 @@ class Connection(models.TextChoices):
     ERROR = "error", _("Test failed")
 
 
+# A network's short mark for small places (a calendar card's icon); the full name is its title.
+NETWORK_MARKS = {
+    "telegram": "TG", "vk": "VK", "instagram": "IG", "odnoklassniki": "OK", "dzen": "DZ",
+    "youtube": "YT", "rutube": "RT", "tiktok": "TT", "facebook": "FB", "website": "W",
+    "email": "@", "chat": "#", "max": "M",
+}  # fmt: skip
+
+
 class Channel(models.Model):
     """One presence of a project on one network (a Telegram channel, a VK community, …)."""
 
@@ -84,6 +93,26 @@ class Channel(models.Model):
     @property
     def is_connected(self) -> bool:
         return bool(self.credentials)
+
+    @property
+    def own_name(self) -> str:
+        """The name when it says more than the network's ("" for a channel "Instagram" on
+        Instagram), so pages never read "Instagram · Instagram"."""
+        name = self.name.strip()
+        if self.network not in Network.values:
+            return name
+        label = Network(self.network).label
+        same = {self.network.lower(), str(label).lower()}
+        for language in ("en", "ru"):
+            with translation.override(language):
+                same.add(str(label).lower())
+        return "" if name.lower() in same else name
+
+    @property
+    def label(self) -> str:
+        """The network, then the channel's own name when it has one: "VK · Риэлтор Марина"."""
+        network = str(self.get_network_display())
+        return f"{network} · {self.own_name}" if self.own_name else network
 
 
 # --- delivery: the scheduler's record of what is due and what was done ---------------------------

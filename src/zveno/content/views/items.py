@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from types import SimpleNamespace
 
 from django.contrib import messages
@@ -10,14 +11,14 @@ from django.core.exceptions import ValidationError
 from django.db.models import F, Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from zveno.accounts.services import user_for_token
-from zveno.content import collab, links, media_rules, selectors, services
+from zveno.content import collab, links, media_rules, previews, selectors, services
 from zveno.content.forms import ChangesForm, ItemForm
 from zveno.content.models import State
 from zveno.content.views import approval_links
@@ -99,6 +100,17 @@ def _labelled(warnings: list[dict]) -> list[dict]:
     return [{**w, "label": labels.get(w["network"], w["network"])} for w in warnings]
 
 
+NEW_ITEM_TIME = dt.time(12, 0)
+
+
+def _day_initial(day: str) -> dict:
+    """A new item started from a calendar day ("+" on the day): that day at noon, local time."""
+    try:
+        return {"planned_at": dt.datetime.combine(dt.date.fromisoformat(day), NEW_ITEM_TIME)}
+    except ValueError:
+        return {}
+
+
 @access.member_required
 def item_form(request, slug: str, item: int | None = None):
     """New or edit: managers and EDIT_CONTENT holders; the expert never edits."""
@@ -111,7 +123,7 @@ def item_form(request, slug: str, item: int | None = None):
         context = {"warnings": warnings, "length": length}
         return render(request, "content/items/partials/_length_warnings.html", context)
     services.ensure_rubrics(project)
-    initial = ItemForm.initial_for(obj) if obj else {}
+    initial = ItemForm.initial_for(obj) if obj else _day_initial(request.GET.get("date", ""))
     form = ItemForm(request.POST or None, initial=initial, project=project)
     if request.method == "POST" and form.is_valid():
         try:
@@ -218,8 +230,12 @@ def item_detail(request, slug: str, item: int):
     obj = get_object_or_404(selectors.items(project).select_related("stage"), pk=item)
     levels = services.levels_of(services.policy_of(project))
     activities, approvals = selectors.history(obj)
+    media = list(obj.media.all())
+    image = next((m for m in media if m.kind == "image"), None)
     context = _context(
-        granted, item=obj, media=list(obj.media.all()),
+        granted, item=obj, media=media,
+        previews=previews.previews(obj, has_image=image is not None),
+        preview_image=reverse("content:media_file", args=[project.slug, image.pk]) if image else "",
         moves=_moves(granted, obj, levels),
         may_decide=_may_decide(request.user, granted, obj, levels, approvals),
         changes_form=ChangesForm(), approvals=approvals, log=_log_lines(activities),

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from zveno.content import links, services
+from zveno.content import links, previews, services
 from zveno.content import requests as expert_requests
 from zveno.content.models import RequestKind, RequestStatus, State, StepKind
 from zveno.content.views import approval_links
@@ -188,6 +188,10 @@ def approval_link(request, link: str):
         return redirect("content:approval_link", link)
     items = list(target.items())
     waiting = services.awaiting(target.expert, items)
+    for item in waiting:  # how the post will look, with its first picture by a signed address
+        image = next((m for m in item.media.all() if m.kind == "image"), None)
+        item.preview_image = links.media_url(image) if image else ""
+        item.previews = previews.previews(item, has_image=image is not None)
     context = {
         "project": target.project, "target": target, "waiting": waiting,
         "single": items[0] if target.item_id is not None and items else None,
