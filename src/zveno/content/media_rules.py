@@ -21,6 +21,7 @@ from django.http import FileResponse
 from django.utils.translation import gettext as _
 
 from zveno.content.models import MediaKind
+from zveno.core import uploads
 
 MB = 1024 * 1024
 MAX_MEDIA_BYTES = 50 * MB
@@ -45,31 +46,20 @@ class Checked:
 
 
 def sniff(head: bytes, name: str = "") -> tuple[str, str] | None:
-    """(kind, extension) of a file from its first bytes; None when it is nothing we know."""
-    signatures = (
-        (b"\x89PNG\r\n\x1a\n", MediaKind.IMAGE, "png"),
-        (b"\xff\xd8\xff", MediaKind.IMAGE, "jpg"),
-        (b"GIF87a", MediaKind.IMAGE, "gif"),
-        (b"GIF89a", MediaKind.IMAGE, "gif"),
-        (b"\x1a\x45\xdf\xa3", MediaKind.VIDEO, "webm"),
-        (b"%PDF-", MediaKind.OTHER, "pdf"),
-    )
-    for magic, kind, ext in signatures:
-        if head.startswith(magic):
-            return kind, ext
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return MediaKind.IMAGE, "webp"
-    if head[4:8] == b"ftyp":  # the ISO box layout of MP4, MOV, HEIC and AVIF
-        brand = head[8:12]
-        if brand in (b"heic", b"heix", b"mif1"):
-            return MediaKind.IMAGE, "heic"
-        if brand == b"avif":
-            return MediaKind.IMAGE, "avif"
-        return MediaKind.VIDEO, "mov" if brand == b"qt  " else "mp4"
+    """(kind, extension) of a file from its first bytes; None when it is nothing we know. The
+    signatures are core's (``core.uploads``, shared with the expert's answers); office files are
+    ZIP containers told apart by the name the person gave."""
+    found = uploads.sniff(head)
+    if found is not None:
+        kind, ext = found
+        return _KINDS.get(kind, MediaKind.OTHER), ext
     if head.startswith(b"PK\x03\x04"):
         suffix = Path(name or "").suffix.lower().lstrip(".")
         return MediaKind.OTHER, suffix if suffix in OFFICE else "zip"
     return None
+
+
+_KINDS = {uploads.IMAGE: MediaKind.IMAGE, uploads.VIDEO: MediaKind.VIDEO}
 
 
 def _refusal(kinds: frozenset) -> str:

@@ -1,10 +1,11 @@
 """Files from outside: the types and sizes an upload may have, told by its first bytes.
 
-The same rules as an item's media (``content.collab``): an image (PNG, JPEG, GIF, WebP, HEIC,
-AVIF) or a video (MP4, MOV, WebM) of at most 50 MB, stored under a name that carries the sniffed
-type, so nothing uploaded is ever served as HTML or SVG. An expert's answer may also carry a voice
-note or audio (OGG, MP3, M4A, WAV) and a PDF. The whole request body is capped before it
-is read (``core.middleware.BodySizeLimitMiddleware``, ``ZVENO_MAX_UPLOAD_MB``).
+The signatures an item's media are told by too (``content.media_rules`` reads them from here): an
+image (PNG, JPEG, GIF, WebP, HEIC, AVIF) or a video (MP4, MOV, WebM) of at most 50 MB, stored under
+a name that carries the sniffed type, so nothing uploaded is ever served as HTML or SVG. An
+expert's answer may also carry a voice note or audio (OGG, MP3, M4A, WAV) and a PDF. The whole
+request body is capped before it is read (``core.middleware.BodySizeLimitMiddleware``,
+``ZVENO_MAX_UPLOAD_MB``).
 """
 
 from __future__ import annotations
