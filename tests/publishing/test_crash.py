@@ -92,7 +92,7 @@ def test_vk_posts_go_out_exactly_once_however_often_a_worker_dies(world, setting
             approved(world, [channel], text=text, title=f"Пост {n}")
         env = child_env(
             DATABASE_URL=database_url_for_children(), ZVENO_VK_API_URL=f"{fake.url}/method",
-            ZVENO_PUBLISHING_LEASE_SECONDS="2", ZVENO_PUBLISHING_BATCH="3",
+            ZVENO_PUBLISHING_LEASE_SECONDS="4", ZVENO_PUBLISHING_BATCH="3",
         )  # fmt: skip
         landed = kill_mid_delivery(env, tmp_path, KILLS)
         finish(env, tmp_path)
@@ -118,7 +118,7 @@ def test_telegram_posts_go_out_once_or_wait_for_a_check(world, settings, tmp_pat
             approved(world, [channel], text=text, title=f"Сообщение {n}")
         env = child_env(
             DATABASE_URL=database_url_for_children(), ZVENO_TELEGRAM_API_URL=fake.url,
-            ZVENO_PUBLISHING_LEASE_SECONDS="2", ZVENO_PUBLISHING_BATCH="3",
+            ZVENO_PUBLISHING_LEASE_SECONDS="4", ZVENO_PUBLISHING_BATCH="3",
         )  # fmt: skip
         kill_mid_delivery(env, tmp_path, KILLS)
         finish(env, tmp_path)

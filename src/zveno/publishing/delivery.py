@@ -289,7 +289,9 @@ def deliver(dispatch: Dispatch, report: PassReport | None = None) -> Dispatch:
         report.held += 1
         return dispatch
     try:
-        target = target_for(channel)
+        # A request never outlives the lease renewed just before it: otherwise another worker
+        # could take over, find nothing on the network yet, and send a second copy.
+        target = target_for(channel, timeout=min(30.0, lease().total_seconds() / 3))
     except crypto.CannotDecrypt:
         _lose_channel(channel, dispatch, Outcome(OutcomeKind.AUTH_LOST, reason=_(
             "The stored token cannot be read with the current keys: connect again.")))  # fmt: skip
