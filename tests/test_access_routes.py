@@ -147,6 +147,17 @@ def fill_web(name: str, kwargs: list[str], world: World, persona: str) -> str:
 
             png = SimpleUploadedFile("v.png", b"\x89PNG\r\n\x1a\n" + bytes(32), "image/png")
             values[kw] = collab.attach_media(world.users["smm"], content_item(world), png).pk
+        elif kw == "file_id":  # a file of the expert's answer to a request of Alpha
+            from django.core.files.uploadedfile import SimpleUploadedFile
+
+            from tests.content.test_links import first_request
+            from zveno.content import requests as expert_requests
+
+            found = first_request(world)
+            jpeg = SimpleUploadedFile("a.jpg", b"\xff\xd8\xff\xe0" + bytes(32), "image/jpeg")
+            answer = expert_requests.answer(world.users["expert"], found, text="Фото",
+                                            files=[jpeg])  # fmt: skip
+            values[kw] = answer.files.get().pk
         elif kw == "link":  # real signed links of expert requests and approvals
             from tests.content.test_links import signed_link
 

@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from tests.content.conftest import make_item
+from zveno.content import links
 from zveno.content import requests as expert_requests
 from zveno.content.models import ContentItem, ExpertRequest, RequestStatus, State
 from zveno.team import health
@@ -67,6 +68,32 @@ def test_expert_answers_in_the_app_with_a_file(world, login, item):
     attached = list(expert_requests.answers_for_item(item))
     assert [a.pk for a in attached] == [answer.pk]
     assert item.activities.filter(verb="expert_answer").exists()
+
+
+def test_the_answers_file_opens_for_the_team_and_on_the_link_never_from_media(world, login, client):
+    import re
+
+    found = make_request(world)
+    expert = login(world.users["expert"])
+    jpeg = b"\xff\xd8\xff\xe0 a deal photo"
+    upload = SimpleUploadedFile("deal.jpg", jpeg, content_type="image/jpeg")
+    expert.post(
+        reverse("content:request", args=["alpha", found.pk]), {"text": "Вот", "files": [upload]}
+    )
+    smm = login(world.users["smm"])
+    page = smm.get(reverse("content:request", args=["alpha", found.pk])).content.decode()
+    [href] = re.findall(r'class="answer-files"><li><a href="([^"]+)"', page)
+    assert "/media/" not in href
+    served = smm.get(href)
+    assert served.status_code == 200 and b"".join(served.streaming_content) == jpeg
+    assert login(world.users["outsider"]).get(href).status_code == 404
+    link = reverse("content:request_link", args=[links.request_token(found)])
+    public = client.get(link).content.decode()
+    [signed] = re.findall(r'class="answer-files"><li><a href="([^"]+)"', public)
+    assert signed.startswith("/x/f/")
+    client.logout()
+    assert client.get(signed).status_code == 200
+    assert client.get(signed[:-3] + "abc/").status_code == 404
 
 
 def test_an_answered_request_cannot_be_answered_twice(world, login):

@@ -22,7 +22,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zveno.content.models import ApprovalLink, ContentItem, ExpertRequest, Media
+from zveno.content.models import (
+    AnswerFile,
+    ApprovalLink,
+    ContentItem,
+    ExpertRequest,
+    Media,
+)
 from zveno.content.selectors import day_range_utc
 from zveno.workspaces import access
 from zveno.workspaces.models import Project
@@ -176,3 +182,22 @@ def media_from_token(token: str) -> Media | None:
     except (signing.BadSignature, ValueError):
         return None
     return Media.objects.filter(pk=media_id, item_id=item_id).first()
+
+
+ANSWER_SALT = "zveno.content.answer_file"
+
+
+def answer_file_url(answer_file: AnswerFile) -> str:
+    """A relative, signed, expiring address of a file the expert attached (login-free page)."""
+    value = f"{answer_file.pk}.{answer_file.answer_id}"
+    token = signing.TimestampSigner(salt=ANSWER_SALT).sign(value)
+    return reverse("content:answer_file_signed", args=[token])
+
+
+def answer_file_from_token(token: str) -> AnswerFile | None:
+    try:
+        value = signing.TimestampSigner(salt=ANSWER_SALT).unsign(token, max_age=MEDIA_MAX_AGE)
+        file_id, answer_id = (int(part) for part in value.split("."))
+    except (signing.BadSignature, ValueError):
+        return None
+    return AnswerFile.objects.filter(pk=file_id, answer_id=answer_id).first()

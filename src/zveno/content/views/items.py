@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from zveno.accounts.services import user_for_token
 from zveno.content import collab, links, media_rules, previews, selectors, services
 from zveno.content.forms import ChangesForm, ItemForm
-from zveno.content.models import State
+from zveno.content.models import AnswerFile, State
 from zveno.content.views import approval_links
 from zveno.core import throttle
 from zveno.core.forms import apply_errors
@@ -357,6 +357,25 @@ def media_file(request, slug: str, media: int):
     return media_rules.file_response(obj.file)
 
 
+def answer_file(request, slug: str, file_id: int):
+    """A file the expert attached to an answer: private to the project, like media."""
+    viewer = _viewer(request)
+    if viewer is None:
+        return redirect_to_login(request.get_full_path())
+    project = access.project_for(viewer, slug)
+    found = get_object_or_404(AnswerFile, pk=file_id, answer__request__project=project)
+    return media_rules.file_response(found.file)
+
+
+@access.public
+def answer_file_signed(request, token: str):
+    """The same file on the expert's login-free request page (signed, expiring address)."""
+    found = links.answer_file_from_token(token)
+    if found is None:
+        raise Http404
+    return media_rules.file_response(found.file, cache_seconds=600)
+
+
 @access.public
 def media_signed(request, token: str):
     """A file shown on a login-free page (the approval link): the address is signed and expires."""
@@ -398,6 +417,8 @@ urls = [
     path("p/<slug:slug>/content/<int:item>/media/", item_media, name="item_media"),
     path("p/<slug:slug>/media/<int:media>/", media_file, name="media_file"),
     path("x/m/<str:token>/", media_signed, name="media_signed"),
+    path("p/<slug:slug>/answers/files/<int:file_id>/", answer_file, name="answer_file"),
+    path("x/f/<str:token>/", answer_file_signed, name="answer_file_signed"),
     path("p/<slug:slug>/my-work/", my_work, name="my_work"),
     path("p/<slug:slug>/content/people.json", people, name="people"),
 ]
