@@ -111,7 +111,7 @@ def test_no_answer_after_sending_is_reconciled_never_sent_blindly(world, vk, fak
     dispatch = dispatch_of(item)
     assert dispatch.state == S.SCHEDULED and fake_vk.accepted[VK_GROUP] == 1
     assert dispatch.attempts.get().outcome == "unknown"
-    clock.shift(dt.timedelta(seconds=6))
+    clock.shift(dt.timedelta(seconds=31))
     run()
     dispatch.refresh_from_db()
     assert dispatch.state == S.PUBLISHED and dispatch.external_id

@@ -125,7 +125,7 @@ def test_max_post_goes_out_and_a_lost_answer_is_found_by_reading_back(world, mx,
     fake_max.drop_after_accept()
     run()
     assert dispatch_of(second).state == S.SCHEDULED
-    clock.shift(dt.timedelta(seconds=6))
+    clock.shift(dt.timedelta(seconds=31))
     run()
     dispatch = dispatch_of(second)
     assert dispatch.state == S.PUBLISHED and dispatch.external_id

@@ -95,6 +95,7 @@ LATE_WINDOW = dt.timedelta(hours=2)  # MissedPolicy.AUTO: publish late under thi
 MAX_TRANSIENT = 5  # transient failures in a row before a dispatch fails
 MAX_WAIT_IN_PLACE = 2.0  # seconds a worker waits for a rate-limit slot before moving on
 RECHECK = dt.timedelta(seconds=30)  # reconciliation that could not tell: ask again after
+SETTLE = dt.timedelta(seconds=30)  # an unknown attempt is read back no sooner than this after
 
 
 def worker_id() -> str:
@@ -300,6 +301,12 @@ def deliver(dispatch: Dispatch, report: PassReport | None = None) -> Dispatch:
 
     # 1. Never blindly again: an attempt without a known outcome is reconciled first.
     pending = _unresolved(dispatch)
+    if pending is not None and timezone.now() < pending.started_at + SETTLE:
+        # A request that left may still be on its way into the network: reading back too soon
+        # would find nothing and send a twin. Ask again once it has surely landed or died.
+        _finish(dispatch, state=S.SCHEDULED, next_try_at=pending.started_at + SETTLE)
+        report.retried += 1
+        return dispatch
     if pending is not None:
         if not connector.can_read_back:
             _finish(dispatch, state=S.NEEDS_CHECK, reason=_(
@@ -399,7 +406,7 @@ def _act_on(dispatch, outcome: Outcome, report: PassReport, *, late: bool, keys:
     elif kind is OutcomeKind.UNKNOWN:
         if connector_for(dispatch.channel.network).can_read_back:
             _finish(
-                dispatch, state=S.SCHEDULED, next_try_at=timezone.now() + dt.timedelta(seconds=5),
+                dispatch, state=S.SCHEDULED, next_try_at=timezone.now() + SETTLE,
                 reason=_("No answer came; the network is checked before anything is sent again."),
             )  # fmt: skip
             report.retried += 1
