@@ -28,7 +28,14 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from zveno.analytics.models import BusinessDay, ChannelDay, Post, PostSnapshot, Source
+from zveno.analytics.models import (
+    POST_COUNTERS,
+    BusinessDay,
+    ChannelDay,
+    Post,
+    PostSnapshot,
+    Source,
+)
 from zveno.analytics.services import goals as goal_services
 from zveno.content.models import Publication
 
@@ -327,14 +334,13 @@ def _posts(project, channels, days, offsets, case, today, rng) -> None:
             )  # fmt: skip
             plan.append((post, _counters(rng, case, offsets[i], post)))
             posts.append(post)
-    # A publication the scheduler delivered already has its post (analytics hears the delivery).
-    delivered = set(
-        Post.objects.filter(publication__in=published).values_list("publication_id", flat=True)
-    )
-    for publication in (p for p in published if p.pk not in delivered):
+    # A publication the scheduler delivered already has its post (analytics hears the delivery):
+    # the demo gives it a history like the others instead of a second post.
+    delivered = {p.publication_id: p for p in Post.objects.filter(publication__in=published)}
+    for publication in published:
         item = publication.item
         offset = (publication.published_at.astimezone(zone).date() - today).days
-        post = Post(
+        post = delivered.get(publication.pk) or Post(
             project=project, channel=publication.channel, network=publication.channel.network,
             publication=publication, external_id=f"publication:{publication.pk}",
             published_at=publication.published_at, format=item.format,
@@ -345,7 +351,8 @@ def _posts(project, channels, days, offsets, case, today, rng) -> None:
             source=Source.CONNECTOR,
         )  # fmt: skip
         plan.append((post, _counters(rng, case, offset, post)))
-        posts.append(post)
+        if post.pk is None:
+            posts.append(post)
     if case.extra_goals:  # one post in the last month over 500 ("I reached it")
         recent = [p for p, _c in plan if (today - p.published_at.date()).days <= 25]
         if recent:
@@ -359,6 +366,9 @@ def _posts(project, channels, days, offsets, case, today, rng) -> None:
         post.last_captured_at = max(min(post.published_at + dt.timedelta(days=3), now),
                                     post.published_at)  # fmt: skip
     Post.objects.bulk_create(posts, batch_size=500)
+    kept = [post for post, _c in plan if post.publication_id in delivered]
+    latest = [f"latest_{name}" for name in POST_COUNTERS]
+    Post.objects.bulk_update(kept, [*latest, "last_captured_at"], batch_size=500)
     snapshots = []
     for post, counters in plan:
         first = post.published_at + dt.timedelta(days=1)
