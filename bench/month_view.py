@@ -4,9 +4,10 @@ The bare view renders the same rows from one query with a minimal template; the 
 medians, measured in the same run on the same database, is what we track (not seconds).
 
     .venv/bin/python bench/month_view.py            # SQLite in a temporary data dir
-    DATABASE_URL=postgres://... .venv/bin/python bench/month_view.py
+    DATABASE_URL=postgres://.../empty_db .venv/bin/python bench/month_view.py --write
 
-Writes the result into docs/benchmarks.md.
+Subject and baseline run interleaved. The script migrates the database it is given (it must be
+empty) and creates or drops no other; ``--write`` puts the row (dated) into docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -44,10 +45,11 @@ def main() -> None:
     from zveno.workspaces import services as ws
     from zveno.workspaces.roles import JobRole
 
-    if connection.vendor == "postgresql":
-        sys.exit("use a fresh database: this script creates its own data")
     call_command("migrate", verbosity=0)
     from django.contrib.auth import get_user_model
+
+    if get_user_model().objects.exists():
+        sys.exit("use an empty database: this script creates its own data")
 
     user = get_user_model().objects.create_user("bench", password="bench-password-1")
     workspace = ws.create_workspace(user, "Bench", slug="bench")
@@ -92,15 +94,19 @@ def main() -> None:
 
     with connection.execute_wrapper(count):
         client.get(url)
-    full = statistics.median(timed(lambda: client.get(url)) for _ in range(RUNS))
-    base = statistics.median(timed(bare_view) for _ in range(RUNS))
+    full_times, base_times = [], []
+    for _ in range(RUNS):  # interleaved: both see the same machine load
+        full_times.append(timed(lambda: client.get(url)))
+        base_times.append(timed(bare_view))
+    full, base = statistics.median(full_times), statistics.median(base_times)
     engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
     result = (
-        f"| calendar month view, {ITEMS} items | {engine} | {full * 1000:.0f} ms | "
-        f"{base * 1000:.1f} ms | {full / base:.1f}× | {len(queries)} |"
+        f"| calendar month view, {ITEMS} items ({dt.date.today().isoformat()}) | {engine} | "
+        f"{full * 1000:.0f} ms | {base * 1000:.1f} ms | {full / base:.1f}× | {len(queries)} |"
     )
     print(result)
-    _write(result)
+    if "--write" in sys.argv:
+        _write(result)
 
 
 def _write(row: str) -> None:
