@@ -347,3 +347,21 @@ def test_one_publication_that_breaks_never_stops_the_others(world, vk, fake_vk, 
     assert "a listener broke" in caplog.text
     assert dispatch_of(second).state == S.PUBLISHED
     assert report.claimed == 2 and fake_vk.accepted[VK_GROUP] == 2
+
+
+def test_a_worker_that_died_after_the_answer_leaves_it_published(world, vk, fake_vk, clock):
+    fake_vk.honour_guid = False
+    item = approved(world, [vk], text="Ответ получен, работник упал")
+    delivery.sync()
+    (claimed,) = delivery.claim("dies")
+    # The worker heard "published" and wrote it on its attempt, then died before the release.
+    now = timezone.now()
+    Attempt.objects.create(dispatch=claimed, kind="publish", worker="dies", started_at=now,
+                           finished_at=now, outcome="published")  # fmt: skip
+    Dispatch.objects.filter(pk=claimed.pk).update(external_id="-123_77",
+                                                  url="https://vk.com/wall-123_77")  # fmt: skip
+    clock.shift(dt.timedelta(seconds=130))
+    run()
+    dispatch = dispatch_of(item)
+    assert dispatch.state == S.PUBLISHED and dispatch.url == "https://vk.com/wall-123_77"
+    assert fake_vk.method_calls("wall.post") == 0  # nothing sent again

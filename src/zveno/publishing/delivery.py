@@ -299,7 +299,18 @@ def deliver(dispatch: Dispatch, report: PassReport | None = None) -> Dispatch:
         report.held += 1
         return dispatch
 
-    # 1. Never blindly again: an attempt without a known outcome is reconciled first.
+    # 1. Never blindly again. The last attempt went out (its worker died before saying so):
+    # it is published. An attempt without a known outcome is reconciled first.
+    last = (
+        dispatch.attempts.filter(kind__in=(AttemptKind.PUBLISH, AttemptKind.RECONCILE))
+        .order_by("-started_at", "-pk").first()
+    )  # fmt: skip
+    if last is not None and last.outcome == OutcomeKind.PUBLISHED:
+        dispatch.refresh_from_db(fields=["external_id", "url", "due_at"])
+        done = Outcome(OutcomeKind.PUBLISHED, external_id=dispatch.external_id, url=dispatch.url)
+        late = dispatch.due_at is not None and last.started_at - dispatch.due_at > GRACE
+        _published(dispatch, done, report, late=late)
+        return dispatch
     pending = _unresolved(dispatch)
     if pending is not None and timezone.now() < pending.started_at + SETTLE:
         # A request that left may still be on its way into the network: reading back too soon
@@ -447,10 +458,15 @@ def _attempt(dispatch: Dispatch, kind: str, call, *args, request: dict) -> Outco
     outcome = call(*args)
     took = int((time.monotonic() - clock) * 1000)
     response = " · ".join(x for x in (outcome.detail, outcome.external_id, outcome.url) if x)
-    Attempt.objects.filter(pk=attempt.pk).update(
-        finished_at=timezone.now(), duration_ms=took, outcome=str(outcome.kind),
-        response=response[:2000], reason=str(outcome.reason or "")[:2000],
-    )  # fmt: skip
+    with transaction.atomic():  # the answer and the post's address are kept together
+        Attempt.objects.filter(pk=attempt.pk).update(
+            finished_at=timezone.now(), duration_ms=took, outcome=str(outcome.kind),
+            response=response[:2000], reason=str(outcome.reason or "")[:2000],
+        )  # fmt: skip
+        if outcome.kind is OutcomeKind.PUBLISHED:
+            Dispatch.objects.filter(pk=dispatch.pk).update(
+                external_id=outcome.external_id, url=outcome.url
+            )
     return outcome
 
 
