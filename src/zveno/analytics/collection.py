@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
@@ -46,10 +46,12 @@ from zveno.analytics.models import (
     PostSnapshot,
     Source,
 )
+from zveno.analytics.services import metrics
 from zveno.content.models import Publication, PublicationStatus
 from zveno.core import crypto
 from zveno.core.jobs import enqueue
 from zveno.publishing import limits
+from zveno.publishing.connectors import telegram
 from zveno.publishing.connectors.base import Collected, Outcome, OutcomeKind, connector_for
 from zveno.publishing.models import Channel, DispatchState
 from zveno.publishing.services import record_connection, target_for
@@ -246,6 +248,51 @@ def on_delivered(dispatch) -> None:
         "text": publication.text or publication.item.text if publication else "",
     }  # fmt: skip
     _new_post(channel, found, publication).save()
+
+
+# --- Telegram: what only the bot's updates tell -------------------------------------------
+
+
+def telegram_update_heard(raw: dict, now: dt.datetime | None = None) -> bool:
+    """A Telegram update about a channel (the bot administers it): a post made by hand
+    (`channel_post`) is picked up like the walls' posts; reactions (`message_reaction_count`)
+    become the post's likes in a snapshot. False for any other update (the bot handles it)."""
+    counted, posted = telegram.reaction_count(raw), telegram.channel_post(raw)
+    if counted is None and posted is None:
+        return False
+    now = now or timezone.now()
+    body = raw.get("message_reaction_count") or raw.get("channel_post") or {}
+    for channel in _telegram_channels(body.get("chat") or {}):
+        if posted is not None:
+            pick_up(channel, [posted], now)
+        if counted is not None:
+            _record_reactions(channel, counted, now)
+    return True
+
+
+def _telegram_channels(chat: dict) -> list[Channel]:
+    """The connected Telegram channels whose handle is this chat's id or @username."""
+    names = [str(chat["id"])] if chat.get("id") else []
+    if chat.get("username"):
+        names += [chat["username"], f"@{chat['username']}"]
+    if not names:
+        return []
+    match = Q()
+    for name in names:
+        match |= Q(handle__iexact=name)
+    found = Channel.objects.filter(match, network="telegram", is_active=True)
+    return list(found.exclude(credentials=""))
+
+
+def _record_reactions(channel: Channel, counted: dict, now: dt.datetime) -> None:
+    post = Post.objects.filter(channel=channel, network_id=counted["external_id"]).first()
+    if post is None:
+        return
+    # The snapshot carries the post's other figures (a TGStat import's views stay the newest).
+    counters = {n: getattr(post, f"latest_{n}") for n in POST_COUNTERS}
+    counters = {n: v for n, v in counters.items() if v is not None}
+    counters["likes"] = counted["reactions"]
+    metrics.record_snapshot(post, now, counters, Source.CONNECTOR)
 
 
 # --- snapshots and days -----------------------------------------------------------------------

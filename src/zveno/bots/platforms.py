@@ -20,6 +20,10 @@ from zveno.publishing.clients import http_client
 from zveno.publishing.clients.max import MaxClient, MaxError
 from zveno.publishing.clients.telegram import TelegramClient, TelegramError
 
+# Telegram sends only what a bot asks for: people's messages and button presses, and from the
+# channels it administers their posts made by hand and reaction counts (read into analytics).
+UPDATES = ["message", "callback_query", "channel_post", "message_reaction_count"]
+
 
 @dataclass(frozen=True)
 class Button:
@@ -159,7 +163,7 @@ class Telegram(Platform):
         with self._client(timeout + 15) as client:
             found = client.get_updates(
                 offset=int(offset) if offset else None, timeout=timeout,
-                allowed_updates=["message", "callback_query"],
+                allowed_updates=UPDATES,
             )  # fmt: skip
         last = max((u["update_id"] for u in found), default=None)
         return found, str(last + 1) if last is not None else offset
@@ -209,7 +213,7 @@ class Telegram(Platform):
 
     def set_webhook(self, url: str, secret: str) -> None:
         self._call("setWebhook", url=url, secret_token=secret,
-                   allowed_updates=["message", "callback_query"])  # fmt: skip
+                   allowed_updates=UPDATES)  # fmt: skip
 
     def delete_webhook(self) -> None:
         self._call("deleteWebhook")

@@ -26,6 +26,7 @@ from django.utils import timezone, translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from zveno.analytics import collection
 from zveno.bots import cards, platforms
 from zveno.bots.models import Awaiting, LinkToken, ProcessedUpdate, VoiceNote
 from zveno.bots.platforms import Incoming, Platform
@@ -109,6 +110,8 @@ class Replies:
 
 def handle(platform: Platform, raw: dict) -> str:
     """Handles one raw update of ``platform``; returns what happened (for logs and tests)."""
+    if platform.name == "telegram" and collection.telegram_update_heard(raw):
+        return "channel"  # a channel's post or reactions: analytics keeps them
     incoming = platform.parse(raw)
     if incoming is None:
         return "ignored"
