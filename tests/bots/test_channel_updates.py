@@ -4,8 +4,11 @@
 from __future__ import annotations
 
 from tests.fakes.fixtures import TG_CHANNEL, TG_CHANNEL_NAME, TG_TOKEN
+from tests.fakes.telegram import ADMIN_RIGHTS
 from zveno.analytics.models import Post
+from zveno.bots import platforms
 from zveno.bots.polling import poll_once
+from zveno.bots.services import handle
 from zveno.content import services as content
 from zveno.publishing import services as publishing
 
@@ -38,6 +41,19 @@ def test_a_hand_made_post_and_its_reactions_reach_analytics(world, telegram_bot)
     poll_once("telegram", timeout=0)
     post.refresh_from_db()
     assert post.latest_likes == 12 and post.snapshots.count() >= 1
+
+    # Comments in the channel's discussion group count once each, even if delivered twice.
+    group = -1009999999999
+    telegram_bot.add_channel(group, "Обсуждение", kind="supergroup",
+                             admins={TG_TOKEN: ADMIN_RIGHTS})  # fmt: skip
+    telegram_bot.comment(group, TG_CHANNEL, message["message_id"], "Поздравляю!")
+    telegram_bot.comment(group, TG_CHANNEL, message["message_id"], "А когда следующий дом?")
+    updates, _offset = platforms.platform("telegram").updates("", 0)
+    for raw in updates:
+        handle(platforms.platform("telegram"), raw)
+        handle(platforms.platform("telegram"), raw)  # delivered again: nothing more
+    post.refresh_from_db()
+    assert post.latest_comments == 2 and post.latest_likes == 12
 
 
 def telegram_bot_now(fake):

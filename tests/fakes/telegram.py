@@ -229,6 +229,27 @@ class FakeTelegram(FakeClock, FakeApi):
                 self._push(bot, update)
         self._flush()
 
+    def comment(self, group_id: int, channel_id: int, message_id: int, text: str,
+                user_id: int = 7001) -> dict:  # fmt: skip
+        """A person comments a channel post in its linked discussion group (a supergroup added
+        with `add_channel(kind="supergroup")`): Telegram forwarded the post there by itself, and
+        the comment replies to that forward. Bots administering the group get the message."""
+        with self.lock:
+            group, channel = self.chats[group_id], self.chats[channel_id]
+            forward = {
+                "message_id": 10_000 + message_id, "chat": group.public(),
+                "is_automatic_forward": True, "sender_chat": channel.public(),
+                "forward_from_chat": channel.public(), "forward_from_message_id": message_id,
+            }  # fmt: skip
+            person = {"id": user_id, "is_bot": False, "first_name": "Читатель"}
+            message = self._new_message(group, {"text": text, "from": person,
+                                                "reply_to_message": forward}, None)  # fmt: skip
+            message["from"] = person
+            for bot in self._admin_bots(group):
+                self._push(bot, {"message": dict(message)})
+        self._flush()
+        return message
+
     # --- a person and the bot -----------------------------------------------------------------
     def add_user(self, user_id: int, first_name: str = "Анна", username: str = "",
                  language_code: str = "ru") -> dict:  # fmt: skip

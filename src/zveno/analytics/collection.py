@@ -258,16 +258,38 @@ def telegram_update_heard(raw: dict, now: dt.datetime | None = None) -> bool:
     (`channel_post`) is picked up like the walls' posts; reactions (`message_reaction_count`)
     become the post's likes in a snapshot. False for any other update (the bot handles it)."""
     counted, posted = telegram.reaction_count(raw), telegram.channel_post(raw)
-    if counted is None and posted is None:
+    comment = _discussion_comment(raw)
+    if counted is None and posted is None and comment is None:
         return False
     now = now or timezone.now()
     body = raw.get("message_reaction_count") or raw.get("channel_post") or {}
-    for channel in _telegram_channels(body.get("chat") or {}):
+    chat = comment[0] if comment else body.get("chat") or {}
+    for channel in _telegram_channels(chat):
         if posted is not None:
             pick_up(channel, [posted], now)
         if counted is not None:
-            _record_reactions(channel, counted, now)
+            _record_figure(channel, counted["external_id"], "likes", counted["reactions"], now)
+        if comment is not None:
+            _record_figure(channel, comment[1], "comments", None, now)
     return True
+
+
+def heard_from_channel(raw: dict) -> bool:
+    """True for the Telegram updates ``telegram_update_heard`` keeps (the bot asks first)."""
+    return bool(
+        raw.get("channel_post") or raw.get("message_reaction_count") or _discussion_comment(raw)
+    )
+
+
+def _discussion_comment(raw: dict) -> tuple[dict, str] | None:
+    """(the channel's chat, the post's id) when the update is a comment in a channel's linked
+    discussion group: a reply to the post Telegram forwarded there by itself."""
+    message = raw.get("message") or {}
+    replied = message.get("reply_to_message") or {}
+    if not replied.get("is_automatic_forward") or not replied.get("forward_from_message_id"):
+        return None
+    channel = replied.get("forward_from_chat") or replied.get("sender_chat") or {}
+    return channel, str(replied["forward_from_message_id"])
 
 
 def _telegram_channels(chat: dict) -> list[Channel]:
@@ -284,14 +306,15 @@ def _telegram_channels(chat: dict) -> list[Channel]:
     return list(found.exclude(credentials=""))
 
 
-def _record_reactions(channel: Channel, counted: dict, now: dt.datetime) -> None:
-    post = Post.objects.filter(channel=channel, network_id=counted["external_id"]).first()
+def _record_figure(channel: Channel, network_id: str, name: str, value, now: dt.datetime):
+    """One figure of a post heard from the bot (``value`` None: one more than before), in a
+    snapshot that carries the post's other figures (a TGStat import's views stay the newest)."""
+    post = Post.objects.filter(channel=channel, network_id=network_id).first()
     if post is None:
         return
-    # The snapshot carries the post's other figures (a TGStat import's views stay the newest).
     counters = {n: getattr(post, f"latest_{n}") for n in POST_COUNTERS}
     counters = {n: v for n, v in counters.items() if v is not None}
-    counters["likes"] = counted["reactions"]
+    counters[name] = (counters.get(name) or 0) + 1 if value is None else value
     metrics.record_snapshot(post, now, counters, Source.CONNECTOR)
 
 

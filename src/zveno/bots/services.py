@@ -110,8 +110,18 @@ class Replies:
 
 def handle(platform: Platform, raw: dict) -> str:
     """Handles one raw update of ``platform``; returns what happened (for logs and tests)."""
-    if platform.name == "telegram" and collection.telegram_update_heard(raw):
-        return "channel"  # a channel's post or reactions: analytics keeps them
+    if platform.name == "telegram" and collection.heard_from_channel(raw):
+        # A channel's post, reactions or a comment in its discussion: analytics keeps them,
+        # once even if Telegram delivers the update twice (a comment adds one).
+        try:
+            with transaction.atomic():
+                ProcessedUpdate.objects.create(
+                    messenger=platform.name, update_id=str(raw.get("update_id", ""))
+                )
+                collection.telegram_update_heard(raw)
+        except IntegrityError:
+            return "duplicate"
+        return "channel"
     incoming = platform.parse(raw)
     if incoming is None:
         return "ignored"
