@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from zveno.accounts.models import ApiToken, EmailStatus, Invitation, Language, hash_secret
 from zveno.core.jobs import enqueue
+from zveno.core.seams import Seam
 from zveno.core.timezones import is_valid_timezone
 from zveno.workspaces import access
 from zveno.workspaces import services as workspace_services
@@ -272,10 +273,24 @@ def register_from_invitation(invitation: Invitation, *, username, name, email, p
     return user
 
 
+# Apps above may send an invited person somewhere first (the bot: an expert links their
+# messenger); each function takes (invitation, destination) and returns the address to land on.
+INVITATION_LANDING = Seam("accounts.invitation_landing")
+
+
 def invitation_destination(invitation: Invitation) -> str:
     if invitation.project_id:
         return reverse("workspaces:project", args=[invitation.project.slug])
     return reverse("workspaces:workspace", args=[invitation.workspace.slug])
+
+
+def invitation_landing(invitation: Invitation) -> str:
+    """Where an accepted invitation leads: its project or workspace, unless an app above asks
+    to show something first (``INVITATION_LANDING``)."""
+    address = invitation_destination(invitation)
+    for landing in INVITATION_LANDING:
+        address = landing(invitation, address)
+    return address
 
 
 def suggest_username(invitation: Invitation) -> str:

@@ -17,7 +17,6 @@ from django.views.decorators.http import require_POST
 from zveno.accounts import selectors, services
 from zveno.accounts.forms import LoginForm, ProfileForm, RegisterForm, TokenForm
 from zveno.accounts.models import Language
-from zveno.bots import services as bot_services
 from zveno.core import throttle
 from zveno.core.forms import apply_errors
 from zveno.workspaces import access
@@ -197,7 +196,7 @@ def invitation(request, signed: str):
             except services.InvitationUnusable:  # someone else used it a moment ago
                 return _unusable(request, found)
             messages.success(request, _("Welcome to “%(name)s”.") % {"name": found.target_name})
-            return redirect(_landing(found))
+            return redirect(services.invitation_landing(found))
         return render(request, "accounts/invitation_accept.html", {"invitation": found})
     initial = {
         "email": found.email,
@@ -222,7 +221,7 @@ def invitation(request, signed: str):
         else:
             login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
             messages.success(request, _("Welcome to “%(name)s”.") % {"name": found.target_name})
-            response = redirect(_landing(found))
+            response = redirect(services.invitation_landing(found))
             response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language, samesite="Lax")
             return response
     login_url = f"{reverse('accounts:login')}?next={request.path}"
@@ -230,13 +229,6 @@ def invitation(request, signed: str):
         request,
         "accounts/invitation_register.html",
         {"invitation": found, "form": form, "login_url": login_url},
-    )
-
-
-def _landing(invitation) -> str:
-    """An invited expert first links their messenger (the bot's page offers to go on)."""
-    return bot_services.link_page_after_invitation(
-        invitation, services.invitation_destination(invitation)
     )
 
 

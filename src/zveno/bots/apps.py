@@ -18,3 +18,8 @@ class BotsConfig(AppConfig):
         for name in ("telegram", "max"):
             messengers.register(name, sender.send, sender.configured_for(name))
         MESSENGER_UNLINKED.register(sender.goodbye)
+        # An invited expert lands on linking their messenger first (accounts offers the seam).
+        from zveno.accounts.services import INVITATION_LANDING
+        from zveno.bots.services import link_page_after_invitation
+
+        INVITATION_LANDING.register(link_page_after_invitation)
