@@ -9,10 +9,10 @@ import logging
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from zveno.core import outbox
 from zveno.core.jobs import enqueue
 from zveno.core.seams import Seam
 from zveno.notifications import messengers
@@ -38,14 +38,8 @@ class _Skip(Exception):
 
 def deliver(delivery_id: int) -> str:
     """Sends one delivery unless sent, claimed by another worker, or not yet due."""
-    now = timezone.now()
-    claimable = Q(
-        status__in=[DeliveryStatus.PENDING, DeliveryStatus.FAILED], not_before__lte=now
-    ) | Q(status=DeliveryStatus.SENDING, claimed_at__lt=now - STALE_CLAIM)
-    claimed = Delivery.objects.filter(claimable, pk=delivery_id).update(
-        status=DeliveryStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1
-    )
-    if not claimed:
+    now = outbox.claim(Delivery, delivery_id, STALE_CLAIM)
+    if now is None:
         return "skipped"
     delivery = Delivery.objects.select_related("user", "notification").get(pk=delivery_id)
     try:
@@ -147,24 +141,12 @@ def _blocked(delivery: Delivery) -> None:
 
 def due() -> list[int]:
     """Deliveries the database says are due: new, to retry, or claimed by a worker that died."""
-    now = timezone.now()
-    return list(
-        Delivery.objects.filter(
-            Q(status__in=[DeliveryStatus.PENDING, DeliveryStatus.FAILED], not_before__lte=now)
-            | Q(status=DeliveryStatus.SENDING, claimed_at__lt=now - STALE_CLAIM)
-        )
-        .filter(attempts__lt=MAX_ATTEMPTS)
-        .values_list("pk", flat=True)
-    )
+    return outbox.due(Delivery, STALE_CLAIM, MAX_ATTEMPTS)
 
 
 def send_due() -> dict[str, int]:
     """Sends everything due, in place (the scheduler's sweep and the tests)."""
-    outcomes: dict[str, int] = {}
-    for pk in due():
-        outcome = deliver(pk)
-        outcomes[outcome] = outcomes.get(outcome, 0) + 1
-    return outcomes
+    return outbox.send_each(due(), deliver)
 
 
 def compose_digests(now: dt.datetime | None = None) -> list[int]:

@@ -8,11 +8,10 @@ import logging
 import time
 
 import httpx
-from django.db.models import F, Q
 from django.utils import timezone
 
 from zveno import __version__
-from zveno.core import crypto
+from zveno.core import crypto, outbox
 from zveno.webhooks import guard, signing
 from zveno.webhooks.models import Delivery, Status
 from zveno.webhooks.services import secret_of
@@ -46,14 +45,7 @@ def body_of(delivery: Delivery) -> bytes:
 
 def deliver(delivery_id: int) -> str:
     """One attempt at one delivery, unless delivered, claimed by another worker or not due."""
-    now = timezone.now()
-    claimable = Q(status__in=[Status.PENDING, Status.FAILED], not_before__lte=now) | Q(
-        status=Status.SENDING, claimed_at__lt=now - STALE_CLAIM
-    )
-    claimed = Delivery.objects.filter(claimable, pk=delivery_id).update(
-        status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
-    )
-    if not claimed:
+    if outbox.claim(Delivery, delivery_id, STALE_CLAIM) is None:
         return "skipped"
     delivery = Delivery.objects.select_related("endpoint__workspace").get(pk=delivery_id)
     started = time.monotonic()
@@ -98,21 +90,9 @@ def deliver(delivery_id: int) -> str:
 
 
 def due() -> list[int]:
-    now = timezone.now()
-    return list(
-        Delivery.objects.filter(
-            Q(status__in=[Status.PENDING, Status.FAILED], not_before__lte=now)
-            | Q(status=Status.SENDING, claimed_at__lt=now - STALE_CLAIM)
-        )
-        .filter(attempts__lt=MAX_ATTEMPTS)
-        .values_list("pk", flat=True)
-    )
+    return outbox.due(Delivery, STALE_CLAIM, MAX_ATTEMPTS)
 
 
 def send_due() -> dict[str, int]:
     """Sends everything due, in place (the sweep and the tests)."""
-    outcomes: dict[str, int] = {}
-    for pk in due():
-        outcome = deliver(pk)
-        outcomes[outcome] = outcomes.get(outcome, 0) + 1
-    return outcomes
+    return outbox.send_each(due(), deliver)
