@@ -1,263 +1,52 @@
-"""The scheduler: what is due goes out once, and nothing fails silently.
-
-The database is the record. A `Dispatch` per publication holds its state; a worker claims due
-dispatches atomically with a lease (PostgreSQL ``SELECT … FOR UPDATE SKIP LOCKED``; SQLite, one
-writer at a time, a conditional ``UPDATE``), writes an `Attempt` *before* the request goes out and
-its outcome after. A worker that dies loses its lease; the next one finds the attempt without an
-outcome and reconciles before anything is sent again: networks that can be read back (VK, MAX)
-are asked whether the post is there; where nothing can be read back (Telegram) the publication
-waits as "needs a check" for a person's "it went out" or "send again".
-
-The content app sits above this one, so it takes part through seams filled in its ``ready``:
-``DUE`` (the publications that should be delivered), ``CONTENT`` (a publication as a connector
-`Post`, or why it may not go), ``DELIVERED`` (a dispatch's state changed: mirror it) and
-``AUDIENCE`` (who to tell about a failure, a check or a lost channel).
-"""
+"""One claimed dispatch taken as far as it can go now: reconciled before anything is sent again,
+held by the project's rule when missed, validated, under the rate limits, the attempt written
+before the request and its outcome after."""
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
-import os
-import socket
-import threading
 import time
-import uuid
-from dataclasses import dataclass, field
 
-from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zveno.core import crypto
-from zveno.core.seams import Seam
 from zveno.notifications.services import notify
 from zveno.publishing import limits
 from zveno.publishing.connections import record_connection, target_for
 from zveno.publishing.connectors.base import Outcome, OutcomeKind, Post, connector_for
+from zveno.publishing.delivery.base import (
+    AUDIENCE,
+    CONTENT,
+    GRACE,
+    LATE_WINDOW,
+    MAX_TRANSIENT,
+    MAX_WAIT_IN_PLACE,
+    RECHECK,
+    SETTLE,
+    Audience,
+    PassReport,
+    Refusal,
+    S,
+    first_answer,
+    lease,
+    worker_id,
+)
+from zveno.publishing.delivery.claim import _ours, _release
 from zveno.publishing.models import (
     Attempt,
     AttemptKind,
     Channel,
     Connection,
     Dispatch,
-    DispatchState,
     HoldReason,
     MissedPolicy,
     PublishingSettings,
 )
 from zveno.webhooks.models import Endpoint
 from zveno.webhooks.services import emit
-
-log = logging.getLogger(__name__)
-S = DispatchState
-
-# --- seams (filled by the content app) ----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Wanted:
-    """A publication that should be delivered: approved, on a channel Zveno publishes to."""
-
-    ref: int
-    channel_id: int
-    due_at: dt.datetime
-
-
-@dataclass(frozen=True)
-class Refusal:
-    """Why a publication may not go out now. `state`: planned (not approved) or failed."""
-
-    reason: str
-    state: str = S.PLANNED
-
-
-@dataclass(frozen=True)
-class Audience:
-    """Who hears about a dispatch: the item's SMM (and, for a lost channel, the project lead)."""
-
-    smm: list = field(default_factory=list)
-    leads: list = field(default_factory=list)
-    title: str = ""
-    url: str = ""
-
-
-DUE = Seam("publishing.due")  # () -> Iterable[Wanted]
-CONTENT = Seam("publishing.content")  # (dispatch) -> Post | Refusal | None (None: not mine)
-DELIVERED = Seam("publishing.delivered")  # (dispatch) -> None
-AUDIENCE = Seam("publishing.audience")  # (dispatch) -> Audience | None
-
-ACTIVE = (S.SCHEDULED, S.SENDING, S.HELD, S.PLANNED)
-GRACE = dt.timedelta(minutes=5)  # later than this after its time, a first send is "late"
-LATE_WINDOW = dt.timedelta(hours=2)  # MissedPolicy.AUTO: publish late under this, else hold
-MAX_TRANSIENT = 5  # transient failures in a row before a dispatch fails
-MAX_WAIT_IN_PLACE = 2.0  # seconds a worker waits for a rate-limit slot before moving on
-RECHECK = dt.timedelta(seconds=30)  # reconciliation that could not tell: ask again after
-SETTLE = dt.timedelta(seconds=30)  # an unknown attempt is read back no sooner than this after
-
-
-def worker_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident() % 100000}"
-
-
-def lease() -> dt.timedelta:
-    return dt.timedelta(seconds=getattr(settings, "PUBLISHING_LEASE_SECONDS", 120))
-
-
-def first_answer(seam: Seam, *args):
-    for function in seam:
-        answer = function(*args)
-        if answer is not None:
-            return answer
-    return None
-
-
-# --- keeping dispatches in step with the plan --------------------------------------------------
-
-
-def sync() -> int:
-    """Creates or re-times the dispatches of what is due; a dispatch whose publication is no
-    longer approved goes back to planned. Returns how many rows changed."""
-    wanted = {w.ref: w for provider in DUE for w in provider()}
-    changed = 0
-    existing = {d.ref: d for d in Dispatch.objects.filter(ref__in=list(wanted))}
-    new = []
-    for ref, w in wanted.items():
-        d = existing.get(ref)
-        if d is None:
-            new.append(Dispatch(ref=ref, channel_id=w.channel_id, due_at=w.due_at,
-                                guid=uuid.uuid4().hex, state=S.SCHEDULED))  # fmt: skip
-            continue
-        if d.state == S.PLANNED or (d.state in (S.SCHEDULED, S.HELD) and d.due_at != w.due_at):
-            fields = {"due_at": w.due_at, "channel_id": w.channel_id}
-            if d.state == S.PLANNED or (
-                d.hold_reason == HoldReason.MISSED and w.due_at > timezone.now()
-            ):
-                fields.update(state=S.SCHEDULED, hold_reason="", reason="", next_try_at=None)
-            changed += Dispatch.objects.filter(pk=d.pk, state=d.state).update(**fields)
-    if new:
-        Dispatch.objects.bulk_create(new, ignore_conflicts=True)
-        changed += len(new)
-    gone = Dispatch.objects.filter(state__in=(S.SCHEDULED, S.HELD)).exclude(ref__in=list(wanted))
-    changed += gone.update(state=S.PLANNED, hold_reason="", next_try_at=None)
-    return changed
-
-
-# --- the claim ----------------------------------------------------------------------------------
-
-
-def _claimable(now: dt.datetime):
-    due = Q(state=S.SCHEDULED, due_at__lte=now) & (
-        Q(next_try_at__isnull=True) | Q(next_try_at__lte=now)
-    )
-    abandoned = Q(state=S.SENDING, lease_until__lt=now)  # its worker died or hung
-    return Dispatch.objects.filter(due | abandoned)
-
-
-def claim(owner: str, limit: int = 20, now: dt.datetime | None = None) -> list[Dispatch]:
-    """Takes up to `limit` due dispatches for `owner` under a lease; no two workers get one."""
-    now = now or timezone.now()
-    until = now + lease()
-    if connection.vendor == "postgresql":
-        with transaction.atomic():
-            ids = list(
-                _claimable(now).order_by("due_at", "pk").select_for_update(skip_locked=True)
-                .values_list("pk", flat=True)[:limit]
-            )  # fmt: skip
-            Dispatch.objects.filter(pk__in=ids).update(
-                state=S.SENDING, lease_owner=owner, lease_until=until
-            )
-    else:
-        ids = []
-        candidates = list(
-            _claimable(now)
-            .order_by("due_at", "pk")
-            .values_list("pk", "state", "lease_until")[: limit * 2]
-        )
-        for pk, state, lease_until in candidates:
-            if len(ids) >= limit:
-                break
-            taken = Dispatch.objects.filter(pk=pk, state=state, lease_until=lease_until).update(
-                state=S.SENDING, lease_owner=owner, lease_until=until
-            )
-            if taken:
-                ids.append(pk)
-    mine = Dispatch.objects.filter(pk__in=ids, lease_owner=owner)
-    return list(mine.select_related("channel__project"))
-
-
-def _ours(dispatch: Dispatch):
-    return Dispatch.objects.filter(
-        pk=dispatch.pk, state=S.SENDING, lease_owner=dispatch.lease_owner
-    )
-
-
-def _release(dispatch: Dispatch, **fields) -> bool:
-    """Ends our lease with the given fields; False when the lease was no longer ours."""
-    fields.setdefault("lease_owner", "")
-    fields.setdefault("lease_until", None)
-    done = _ours(dispatch).update(**fields)
-    for name, value in fields.items():
-        setattr(dispatch, name, value)
-    if done and "state" in fields:
-        DELIVERED(dispatch)  # the content mirrors it (its own short transaction)
-    return bool(done)
-
-
-# --- one pass -----------------------------------------------------------------------------------
-
-
-@dataclass
-class PassReport:
-    claimed: int = 0
-    published: int = 0
-    held: int = 0
-    failed: int = 0
-    checks: int = 0
-    retried: int = 0
-    waits: int = 0
-
-    def add(self, other: PassReport) -> None:
-        for name in self.__dataclass_fields__:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-
-
-def run_pass(
-    owner: str | None = None, limit: int | None = None, do_sync: bool = True
-) -> PassReport:
-    """One pass: keep dispatches in step with the plan, claim what is due, deliver it."""
-    owner = owner or worker_id()
-    if do_sync:
-        sync()
-    report = PassReport()
-    batch = claim(owner, limit or getattr(settings, "PUBLISHING_BATCH", 20))
-    report.claimed = len(batch)
-    for dispatch in batch:
-        try:
-            deliver(dispatch, report)
-        except Exception:  # one bad publication never stops the others (nor the worker)
-            # Its lease runs out and the next claim reconciles it; the log says why.
-            log.exception("delivering dispatch %s failed", dispatch.pk)
-            report.failed += 1
-    return report
-
-
-def run_until_empty(owner: str | None = None, max_seconds: float = 50.0) -> PassReport:
-    """Passes until nothing is due (or time is up): the job the worker's beat queues."""
-    owner = owner or worker_id()
-    total = PassReport()
-    deadline = time.monotonic() + max_seconds
-    first = True
-    while time.monotonic() < deadline:
-        report = run_pass(owner, do_sync=first)
-        first = False
-        total.add(report)
-        if not report.claimed:
-            break
-    return total
-
 
 # --- one delivery -------------------------------------------------------------------------------
 

@@ -1,0 +1,51 @@
+"""A pass of the scheduler: keep dispatches in step with the plan, claim what is due, deliver it."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from django.conf import settings
+
+from zveno.publishing.delivery.base import PassReport, worker_id
+from zveno.publishing.delivery.claim import claim, sync
+from zveno.publishing.delivery.single import deliver
+
+log = logging.getLogger("zveno.publishing.delivery")
+
+# --- one pass -----------------------------------------------------------------------------------
+
+
+def run_pass(
+    owner: str | None = None, limit: int | None = None, do_sync: bool = True
+) -> PassReport:
+    """One pass: keep dispatches in step with the plan, claim what is due, deliver it."""
+    owner = owner or worker_id()
+    if do_sync:
+        sync()
+    report = PassReport()
+    batch = claim(owner, limit or getattr(settings, "PUBLISHING_BATCH", 20))
+    report.claimed = len(batch)
+    for dispatch in batch:
+        try:
+            deliver(dispatch, report)
+        except Exception:  # one bad publication never stops the others (nor the worker)
+            # Its lease runs out and the next claim reconciles it; the log says why.
+            log.exception("delivering dispatch %s failed", dispatch.pk)
+            report.failed += 1
+    return report
+
+
+def run_until_empty(owner: str | None = None, max_seconds: float = 50.0) -> PassReport:
+    """Passes until nothing is due (or time is up): the job the worker's beat queues."""
+    owner = owner or worker_id()
+    total = PassReport()
+    deadline = time.monotonic() + max_seconds
+    first = True
+    while time.monotonic() < deadline:
+        report = run_pass(owner, do_sync=first)
+        first = False
+        total.add(report)
+        if not report.claimed:
+            break
+    return total
