@@ -60,14 +60,22 @@ def stop(process: subprocess.Popen, timeout: float = 20) -> int:
     return process.returncode
 
 
-def wait_for(predicate, timeout: float = 40, interval: float = 0.25, what: str = "condition"):
+def wait_for(
+    predicate,
+    timeout: float = 40,
+    interval: float = 0.25,
+    what: str = "condition",
+    log: Path | None = None,
+):
+    """Polls until `predicate` is true; on a timeout, says what it waited for and shows the log."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         result = predicate()
         if result:
             return result
         time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+    tail = f"\n--- {log.name} ---\n{log.read_text(errors='replace')[-4000:]}" if log else ""
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}{tail}")
 
 
 def free_port() -> int:

@@ -28,6 +28,21 @@ def _mail_text(folder) -> str:
     return "\n".join(path.read_text(errors="replace") for path in sorted(folder.glob("*.log")))
 
 
+@pytest.fixture(autouse=True)
+def empty_queue():
+    """Messages other tests left on the one-machine queue are not this test's work."""
+    messages = settings.CELERY_QUEUE_DIR / "messages"
+    shutil.rmtree(messages, ignore_errors=True)
+    messages.mkdir(parents=True)
+
+
+def _wait_ready(log) -> None:
+    wait_for(
+        lambda: log.exists() and " ready." in log.read_text(errors="replace"),
+        timeout=120, what="the worker to start", log=log,
+    )  # fmt: skip
+
+
 def test_one_machine_worker_sends_invitations_and_recovers_lost_messages(tmp_path):
     world = build_world()
     mail_dir = tmp_path / "mail"
@@ -44,7 +59,12 @@ def test_one_machine_worker_sends_invitations_and_recovers_lost_messages(tmp_pat
     assert _status(invitation.pk) == EmailStatus.PENDING
     worker = start_worker(env, tmp_path / "worker.log")
     try:
-        wait_for(lambda: _status(invitation.pk) == EmailStatus.SENT, what="the e-mail to be sent")
+        # A loaded machine may take long to boot a worker: wait for it, then for the work.
+        _wait_ready(tmp_path / "worker.log")
+        wait_for(
+            lambda: _status(invitation.pk) == EmailStatus.SENT,
+            timeout=60, what="the e-mail to be sent", log=tmp_path / "worker.log",
+        )  # fmt: skip
         text = _mail_text(mail_dir)
         assert "designer@example.test" in text
         assert services.invitation_link(invitation) in text
@@ -62,7 +82,11 @@ def test_one_machine_worker_sends_invitations_and_recovers_lost_messages(tmp_pat
         )
         worker = start_worker(env, tmp_path / "worker2.log")
         resend_pending_invitation_emails.delay()
-        wait_for(lambda: _status(second.pk) == EmailStatus.SENT, what="the re-queued e-mail")
+        _wait_ready(tmp_path / "worker2.log")
+        wait_for(
+            lambda: _status(second.pk) == EmailStatus.SENT,
+            timeout=60, what="the re-queued e-mail", log=tmp_path / "worker2.log",
+        )  # fmt: skip
         assert "reels@example.test" in _mail_text(mail_dir)
     finally:
         assert stop(worker) in (0, -15), (tmp_path / "worker.log").read_text()[-3000:]
@@ -89,7 +113,11 @@ def test_redis_worker_sends_invitations(tmp_path):
     try:
         with app.connection_for_write(redis_url) as conn:
             send_invitation_email.apply_async(args=[invitation.pk], connection=conn)
-        wait_for(lambda: _status(invitation.pk) == EmailStatus.SENT, what="the e-mail via Redis")
+        _wait_ready(tmp_path / "worker.log")
+        wait_for(
+            lambda: _status(invitation.pk) == EmailStatus.SENT,
+            timeout=60, what="the e-mail via Redis", log=tmp_path / "worker.log",
+        )  # fmt: skip
         assert "copy@example.test" in _mail_text(mail_dir)
         log = (tmp_path / "worker.log").read_text()
         assert "redis://" in log
