@@ -1,28 +1,26 @@
 """Metric imports: read a CSV or XLSX file, check every row, then write all rows or none.
 
-The package in four parts: ``reading`` (the file's type and its rows), ``parsing`` (the
+The package in five parts: ``reading`` (the file's type and its rows), ``parsing`` (the
 request's options, a preset's columns, each row into a record or row-level problems, the
-preview), ``writing`` (records into posts, snapshots and days, in bulk) and ``job`` (storing,
-queueing, claiming, the passes and their progress, the sweep). What callers use is importable
-from here.
+preview), ``staging`` (checked rows in a table of the import's own, batch by batch),
+``writing`` (the swap that makes them visible) and ``job`` (storing, queueing, claiming, the
+passes and their progress, the sweep). What callers use is importable from here.
 
 The :class:`~zveno.analytics.models.Import` row is the record of a job. ``create_import`` checks
 the request (preset, year, channel, a readable non-empty file), stores the file and either runs
 it at once (files of up to ``INLINE_ROWS`` rows) or leaves it ``queued`` for the Celery task
 ``run_import``, which calls :func:`run`. ``run`` claims the row with a conditional UPDATE
-(queued → running), so two workers never run one import, and works in two passes over the
-streamed file:
+(queued → running), so two workers never run one import, and reads the streamed file once:
 
-1. check: every row is parsed and validated; ``processed_rows`` is written every
-   ``PROGRESS_EVERY`` rows outside any transaction, so the page and the API see it move;
-2. write: if no row had a problem, all rows are written in one transaction, in batches of
-   ``BATCH`` rows (bulk inserts; existing rows are compared and updated), else nothing is and the
-   import is ``failed`` with the row-level errors ``[{row, column, message}]`` (the header is
-   row 1, rows numbered as in the file).
-
-On PostgreSQL both passes are one: rows are checked and written as they are read, inside one
-transaction that is rolled back when any row has a problem (the rest are still checked), and the
-progress goes through a second connection so it is visible outside that transaction.
+1. check: every row is parsed and validated outside any long transaction; the good rows are
+   staged ``BATCH`` rows per short transaction into the import's staging table, so other
+   people's writes get in between; ``processed_rows`` is written every ``PROGRESS_EVERY`` rows,
+   so the page and the API see it move;
+2. swap: if no row had a problem, the staged rows are made visible in one short transaction of
+   set-based statements (``UPDATE … FROM`` what changed, ``INSERT … SELECT`` what is new), else
+   nothing is and the import is ``failed`` with the row-level errors ``[{row, column, message}]``
+   (the header is row 1, rows numbered as in the file). The staging table is dropped either way;
+   one left by a killed process is dropped by the sweep.
 
 Re-importing a file creates nothing: posts are found by their key (``Post.external_id``, built by
 the preset), snapshots by (post, capture time), channel days by (channel, date), business days by
@@ -40,7 +38,6 @@ from __future__ import annotations
 
 from zveno.analytics.imports.job import (
     INLINE_ROWS,
-    ImportFailed,
     Progress,
     create_import,
     run,
@@ -48,14 +45,14 @@ from zveno.analytics.imports.job import (
 )
 from zveno.analytics.imports.parsing import Options, check_options, preview, suggest_mapping
 from zveno.analytics.imports.reading import EXTENSIONS, count_rows, open_rows, read_header
-from zveno.analytics.imports.writing import BATCH, Counts, write
+from zveno.analytics.imports.staging import BATCH, staged_rows
+from zveno.analytics.imports.writing import Counts
 
 __all__ = [
     "BATCH",
     "EXTENSIONS",
     "INLINE_ROWS",
     "Counts",
-    "ImportFailed",
     "Options",
     "Progress",
     "check_options",
@@ -65,7 +62,7 @@ __all__ = [
     "preview",
     "read_header",
     "run",
+    "staged_rows",
     "suggest_mapping",
     "sweep",
-    "write",
 ]

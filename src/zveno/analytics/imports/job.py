@@ -7,21 +7,20 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-import pickle
+import zoneinfo
 from collections.abc import Callable
-from pathlib import Path
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import File
-from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zveno.analytics import presets
 from zveno.analytics.imports.parsing import Options, Record, check_options, parser_for
 from zveno.analytics.imports.reading import EXTENSIONS, count_rows, open_rows
-from zveno.analytics.imports.writing import BATCH, Counts, write
+from zveno.analytics.imports.staging import BATCH, Staging, drop_leftovers
+from zveno.analytics.imports.writing import Counts, swap
 from zveno.analytics.models import Import, ImportStatus
 from zveno.core import claims
 from zveno.core.jobs import enqueue
@@ -38,12 +37,8 @@ MAX_ERRORS = 500  # row errors kept on the record (the message says how many the
 CLAIM_GRACE = dt.timedelta(seconds=5)  # a claim is taken before the row says running
 STUCK_QUEUED = dt.timedelta(minutes=10)
 
-Progress = Callable[[str, int, int], None]  # (phase, rows done, rows in all); the phase is
-# "check" then "write", or "rows" for the one pass on PostgreSQL
-
-
-class ImportFailed(Exception):
-    """Raised inside the write transaction to roll it back."""
+Progress = Callable[[str, int, int], None]  # (phase, rows done, rows in all): "check" as
+# the rows are checked and staged, then "write" once they are visible
 
 
 def _options_of(batch: Import) -> Options:
@@ -198,30 +193,42 @@ def _execute(batch: Import, progress: Progress | None) -> None:
     if not batch.total_rows:
         _count(batch)
     options = _options_of(batch)
-    project = batch.project
-    total = batch.total_rows
-    if connection.vendor == "postgresql":
-        _one_pass(batch, options, progress)
-        return
+    staging = Staging(batch.pk, options.preset.target)
+    staging.create()
+    try:
+        done = _check_and_stage(batch, options, staging, progress)
+        if done is None:
+            return
+        # The swap: one short transaction, all or nothing, that reads no file, parses nothing
+        # and moves no row through Python (WAL, busy timeout: config/env.py).
+        staging.prepare()
+        with transaction.atomic():
+            _done(batch, done, swap(batch.project, batch.pk, staging))
+        if progress:
+            progress("write", done, done)
+    finally:
+        staging.drop()
 
-    # Pass 1: check every row, outside any transaction (others read and write meanwhile);
-    # the parsed rows are staged in a file beside the data, in batches. Progress is visible.
+
+def _check_and_stage(
+    batch: Import, options: Options, staging: Staging, progress: Progress | None
+) -> int | None:
+    """The check pass, outside any long transaction: every row parsed and checked, the good
+    ones staged ``BATCH`` rows per short transaction (others write in between); progress is
+    visible. Returns the rows checked, or None when a row had a problem (the import is then
+    failed, with nothing visible)."""
     errors: list[Problem] = []
-    error_count = 0
-    done = 0
-    check = parser_for(project, options)
-    with (
-        _Staging(batch.pk) as staging,
-        batch.file.open("rb") as binary,
-        open_rows(binary, batch.filename) as rows,
-    ):
+    error_count = done = 0
+    total = batch.total_rows
+    check = parser_for(batch.project, options)
+    with batch.file.open("rb") as binary, open_rows(binary, batch.filename) as rows:
         pending: list[Record] = []
         for number, values in rows:
             if number == 1:
                 header_errors = check.read_header(values)
                 if header_errors:
                     _fail(batch, header_errors, len(header_errors), 0)
-                    return
+                    return None
                 continue
             record, problems = check.parse(number, values)
             if problems:
@@ -231,6 +238,7 @@ def _execute(batch: Import, progress: Progress | None) -> None:
             elif not error_count:
                 pending.append(record)
                 if len(pending) >= BATCH:
+                    _widen_period(batch, pending)
                     staging.put(pending)
                     pending = []
             done += 1
@@ -238,132 +246,32 @@ def _execute(batch: Import, progress: Progress | None) -> None:
                 _progress(batch.pk, done)
                 if progress:
                     progress("check", done, total)
-        if progress:
-            progress("check", done, total)
-        if error_count:
-            _fail(batch, errors, error_count, done)
-            return
-        staging.put(pending)
-        _progress(batch.pk, done)
-
-        # Pass 2, the swap: the staged rows are written in one transaction, all or nothing.
-        # Nothing is read from the upload or parsed while it holds the database's write lock,
-        # so other people's writes wait for the writing alone (WAL, busy timeout: settings).
-        counts = Counts()
-        written = 0
-        target = options.preset.target
-        with transaction.atomic():
-            for records in staging.batches():
-                counts.add(write(project, batch, target, records))
-                written += len(records)
-                if progress:
-                    progress("write", written, total)
-            _done(batch, done, counts)
-
-
-class _Staging:
-    """Parsed rows of one import, pickled in batches into a file under the data dir, read back
-    for the swap; the file is removed whatever happens."""
-
-    def __init__(self, import_id: int):
-        folder = Path(settings.DATA_DIR) / "staging"
-        folder.mkdir(parents=True, exist_ok=True)
-        self.path = folder / f"import-{import_id}.pickle"
-
-    def __enter__(self) -> _Staging:
-        self.handle = self.path.open("w+b")
-        return self
-
-    def put(self, records: list[Record]) -> None:
-        if records:
-            pickle.dump(records, self.handle, protocol=pickle.HIGHEST_PROTOCOL)
-
-    def batches(self):
-        self.handle.flush()
-        self.handle.seek(0)
-        while True:
-            try:
-                yield pickle.load(self.handle)  # our own file, written just above
-            except EOFError:
-                return
-
-    def __exit__(self, *exc) -> None:
-        self.handle.close()
-        self.path.unlink(missing_ok=True)
-
-
-class _Rollback(Exception):
-    pass
-
-
-def _one_pass(batch: Import, options: Options, progress: Progress | None) -> None:
-    """PostgreSQL: check and write in one pass inside one transaction, rolled back when any row
-    has a problem (the remaining rows are still checked, to report them all). Progress goes
-    through a second connection, outside the data transaction, so others see it move."""
-    table = connection.ops.quote_name(Import._meta.db_table)
-    side = connections.create_connection(DEFAULT_DB_ALIAS)
-    with side.cursor() as cursor:
-        cursor.execute(f"SELECT 1 FROM {table} WHERE id = %s", [batch.pk])
-        # Inside an outer transaction (tests) the record is invisible to the side connection.
-        visible = cursor.fetchone() is not None
-    if not visible:
-        side.close()
-        side = None
-
-    def report(done: int) -> None:
-        if side is not None:
-            with side.cursor() as cursor:
-                sql = f"UPDATE {table} SET processed_rows = %s WHERE id = %s"
-                cursor.execute(sql, [done, batch.pk])
-
-    total = batch.total_rows
-    target = options.preset.target
-    errors: list[Problem] = []
-    error_count = done = 0
-    counts = Counts()
-    try:
-        with (
-            transaction.atomic(),
-            batch.file.open("rb") as binary,
-            open_rows(binary, batch.filename) as rows,
-        ):
-            reader = parser_for(batch.project, options)
-            pending: list[Record] = []
-            for number, values in rows:
-                if number == 1:
-                    errors = reader.read_header(values)
-                    error_count = len(errors)
-                    if errors:
-                        raise _Rollback
-                    continue
-                record, problems = reader.parse(number, values)
-                done += 1
-                if problems:
-                    error_count += len(problems)
-                    if len(errors) < MAX_ERRORS:
-                        errors.extend(problems)
-                    pending = []
-                elif not error_count:
-                    pending.append(record)
-                    if len(pending) >= BATCH:
-                        counts.add(write(batch.project, batch, target, pending))
-                        pending = []
-                if done % PROGRESS_EVERY == 0:
-                    report(done)
-                    if progress:
-                        progress("rows", done, total)
-            if error_count:
-                raise _Rollback
-            if pending:
-                counts.add(write(batch.project, batch, target, pending))
-            if progress:
-                progress("rows", done, total)
-            _done(batch, done, counts)
-    except _Rollback:
+    if progress:
+        progress("check", done, total)
+    if error_count:
         _fail(batch, errors, error_count, done)
-    finally:
-        if side is not None:
-            side.close()
+        return None
+    _widen_period(batch, pending)
+    staging.put(pending)
+    _progress(batch.pk, done)
+    return done
+
+
+def _day_of(record: Record, tz: dt.tzinfo) -> dt.date | None:
+    published = record.attrs.get("published_at")
+    if isinstance(published, dt.datetime):
+        return published.astimezone(tz).date() if published.tzinfo else published.date()
+    return next((part for part in record.key if isinstance(part, dt.date)), None)
+
+
+def _widen_period(batch: Import, records: list[Record]) -> None:
+    """Keeps on ``batch`` (in memory; ``_done`` saves it) the first and last day written."""
+    tz = zoneinfo.ZoneInfo(batch.project.timezone or "UTC")
+    days = [d for d in (_day_of(r, tz) for r in records) if d is not None]
+    if days:
+        low, high = min(days), max(days)
+        batch.period_start = min(filter(None, (batch.period_start, low)))
+        batch.period_end = max(filter(None, (batch.period_end, high)))
 
 
 def sweep() -> int:
@@ -389,6 +297,9 @@ def sweep() -> int:
         .filter(created_at__lt=now - STUCK_QUEUED)
         .values_list("pk", flat=True)
     )
+    leftovers = drop_leftovers()  # staged rows of killed imports, never made visible
+    if leftovers:
+        logger.warning("dropped the staged rows of import(s) %s", leftovers)
     for pk in sorted(stale | set(dead)):
         enqueue("zveno.analytics.tasks.run_import", pk)
     return len(stale | set(dead))
