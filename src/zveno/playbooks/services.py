@@ -20,6 +20,14 @@ from zveno.workspaces.roles import Capability
 # the goals.
 PLAYBOOK_CHOSEN = Seam("playbooks.playbook_chosen")
 
+# (project) -> the project's stages as the playbook laid them out, with their progress: team,
+# which owns stages, answers it for the project's playbook page.
+PROJECT_STAGES = Seam("playbooks.project_stages")
+
+
+def project_stages(project: Project) -> list:
+    return [stage for answer in PROJECT_STAGES for stage in answer(project)]
+
 
 def playbook_errors(exc: PlaybookError) -> ValidationError:
     """A playbook's problems as a ValidationError keyed by the path in the document."""

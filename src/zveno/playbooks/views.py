@@ -23,7 +23,6 @@ from zveno.playbooks.forms import (
     labels,
 )
 from zveno.playbooks.schema import PlaybookError
-from zveno.team import selectors as team_selectors
 from zveno.workspaces import access
 from zveno.workspaces.roles import Capability
 
@@ -297,7 +296,7 @@ def project_playbook(request, slug: str):
         "current": current,
         "current_name": current.playbook.name.get(language) if current else "",
         "changed_since": _changed_since(project, current),
-        "stages": list(team_selectors.stages(project)) if current else [],
+        "stages": services.project_stages(project) if current else [],
         "can_manage": can_manage,
         "cadence_form": cadence_form,
         "choose_form": choose_form,

@@ -11,10 +11,11 @@ class TeamConfig(AppConfig):
 
     def ready(self) -> None:
         # The seams of the apps below: a team follows its members and its playbook.
-        from zveno.playbooks.services import PLAYBOOK_CHOSEN
-        from zveno.team import services
+        from zveno.playbooks.services import PLAYBOOK_CHOSEN, PROJECT_STAGES
+        from zveno.team import selectors, services
         from zveno.workspaces.services import MEMBER_JOINED, MEMBER_LEFT
 
         MEMBER_JOINED.register(services.member_joined)
         MEMBER_LEFT.register(services.member_left)
         PLAYBOOK_CHOSEN.register(services.playbook_chosen)
+        PROJECT_STAGES.register(selectors.stages)
