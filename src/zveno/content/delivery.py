@@ -73,6 +73,22 @@ def content(dispatch: Dispatch):
     publication = (
         Publication.objects.select_related("item", "channel").filter(pk=dispatch.ref).first()
     )
+    return _content_of(publication, dispatch)
+
+
+def contents(dispatches: list[Dispatch]) -> dict:
+    """`content` for a batch, by dispatch: the publications, items and media in three reads."""
+    publications = (
+        Publication.objects.select_related("item", "channel").prefetch_related("item__media")
+        .in_bulk([d.ref for d in dispatches])
+    )  # fmt: skip
+    return {d.pk: _content_of(publications.get(d.ref), d) for d in dispatches}
+
+
+content.many = contents
+
+
+def _content_of(publication: Publication | None, dispatch: Dispatch):
     if publication is None:
         return None
     item = publication.item
@@ -97,6 +113,43 @@ def as_post(publication: Publication, guid: str) -> Post:
         text=text, media=_media(item), guid=guid, is_ad=item.is_ad,
         erid=item.erid.strip(), planned_at=publication.effective_planned_at,
     )  # fmt: skip
+
+
+def delivered_many(dispatches: list[Dispatch]) -> None:
+    """`delivered` for a batch: what went out mirrored in a few statements, the rest one by one."""
+    S = DispatchState
+    went = [d for d in dispatches if d.state in (S.PUBLISHED, S.LATE)]
+    for dispatch in dispatches:
+        if dispatch.state not in (S.PUBLISHED, S.LATE):
+            delivered(dispatch)
+    publications = Publication.objects.select_related("item").in_bulk([d.ref for d in went])
+    now = timezone.now()
+    changed, activities = [], []
+    for dispatch in went:
+        publication = publications.get(dispatch.ref)
+        if publication is None:
+            continue
+        publication.status = PublicationStatus.PUBLISHED
+        publication.url = dispatch.url or publication.url
+        publication.published_at = dispatch.published_at or now
+        changed.append(publication)
+        activities.append(Activity(
+            item=publication.item, actor=None, verb="delivered",
+            data={"channel_id": publication.channel_id, "url": dispatch.url,
+                  "late": dispatch.state == S.LATE},
+        ))  # fmt: skip
+    if not changed:
+        return
+    Publication.objects.bulk_update(changed, ["status", "url", "published_at"])
+    Activity.objects.bulk_create(activities)
+    items = {p.item_id for p in changed if p.item.state in SENDABLE}
+    waiting = set(
+        Publication.objects.filter(item_id__in=items)
+        .exclude(status=PublicationStatus.PUBLISHED).values_list("item_id", flat=True)
+    )  # fmt: skip
+    ContentItem.objects.filter(pk__in=items - waiting, state__in=SENDABLE).update(
+        state=State.PUBLISHED, updated_at=now
+    )
 
 
 def delivered(dispatch: Dispatch) -> None:
@@ -128,6 +181,9 @@ def delivered(dispatch: Dispatch) -> None:
         Publication.objects.filter(pk=publication.pk, status=PublicationStatus.FAILED).update(
             status=PublicationStatus.SCHEDULED
         )
+
+
+delivered.many = delivered_many
 
 
 def audience(dispatch: Dispatch):

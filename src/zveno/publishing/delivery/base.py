@@ -49,6 +49,8 @@ class Audience:
 DUE = Seam("publishing.due")  # () -> Iterable[Wanted]
 CONTENT = Seam("publishing.content")  # (dispatch) -> Post | Refusal | None (None: not mine)
 DELIVERED = Seam("publishing.delivered")  # (dispatch) -> None
+# CONTENT and DELIVERED functions may carry ``.many``, their form for a batch (see answers_many and
+# each_or_many): a batch of first sends then costs a few statements, not a few per publication.
 AUDIENCE = Seam("publishing.audience")  # (dispatch) -> Audience | None
 
 ACTIVE = (S.SCHEDULED, S.SENDING, S.HELD, S.PLANNED)
@@ -66,6 +68,33 @@ def worker_id() -> str:
 
 def lease() -> dt.timedelta:
     return dt.timedelta(seconds=getattr(settings, "PUBLISHING_LEASE_SECONDS", 120))
+
+
+def answers_many(seam: Seam, items: list) -> dict:
+    """`first_answer` for many rows at once, by pk: a function may carry ``.many``, its form for
+    a list (answering a dict by pk); one without it is asked row by row."""
+    answers: dict = {}
+    for function in seam:
+        rest = [item for item in items if item.pk not in answers]
+        if not rest:
+            break
+        many = getattr(function, "many", None)
+        got = many(rest) if many else {item.pk: function(item) for item in rest}
+        answers.update({pk: answer for pk, answer in got.items() if answer is not None})
+    return answers
+
+
+def each_or_many(seam: Seam, items: list) -> None:
+    """Calls the seam for every row: through a function's ``.many`` form when it has one."""
+    if not items:
+        return
+    for function in seam:
+        many = getattr(function, "many", None)
+        if many is not None:
+            many(items)
+        else:
+            for item in items:
+                function(item)
 
 
 def first_answer(seam: Seam, *args):

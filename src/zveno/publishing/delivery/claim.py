@@ -69,20 +69,14 @@ def claim(owner: str, limit: int = 20, now: dt.datetime | None = None) -> list[D
                 state=S.SENDING, lease_owner=owner, lease_until=until
             )
     else:
-        ids = []
-        candidates = list(
-            _claimable(now)
-            .order_by("due_at", "pk")
-            .values_list("pk", "state", "lease_until")[: limit * 2]
+        # SQLite has one writer at a time: one UPDATE that checks again that each candidate is
+        # still claimable takes them atomically (a candidate another worker took meanwhile is
+        # left), and the rows it took are those with this owner and this lease.
+        ids = list(_claimable(now).order_by("due_at", "pk").values_list("pk", flat=True)[:limit])
+        _claimable(now).filter(pk__in=ids).update(
+            state=S.SENDING, lease_owner=owner, lease_until=until
         )
-        for pk, state, lease_until in candidates:
-            if len(ids) >= limit:
-                break
-            taken = Dispatch.objects.filter(pk=pk, state=state, lease_until=lease_until).update(
-                state=S.SENDING, lease_owner=owner, lease_until=until
-            )
-            if taken:
-                ids.append(pk)
+        ids = Dispatch.objects.filter(pk__in=ids, state=S.SENDING, lease_until=until)
     mine = Dispatch.objects.filter(pk__in=ids, lease_owner=owner)
     return list(mine.select_related("channel__project"))
 

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 import time
 
 from django.conf import settings
 
 from zveno.publishing.delivery.base import PassReport, worker_id
+from zveno.publishing.delivery.batch import deliver_many
 from zveno.publishing.delivery.claim import claim, sync
-from zveno.publishing.delivery.single import deliver
-
-log = logging.getLogger("zveno.publishing.delivery")
 
 # --- one pass -----------------------------------------------------------------------------------
 
@@ -26,13 +23,9 @@ def run_pass(
     report = PassReport()
     batch = claim(owner, limit or getattr(settings, "PUBLISHING_BATCH", 20))
     report.claimed = len(batch)
-    for dispatch in batch:
-        try:
-            deliver(dispatch, report)
-        except Exception:  # one bad publication never stops the others (nor the worker)
-            # Its lease runs out and the next claim reconciles it; the log says why.
-            log.exception("delivering dispatch %s failed", dispatch.pk)
-            report.failed += 1
+    # One bad publication never stops the others (nor the worker): its lease runs out and the
+    # next claim reconciles it; the log says why.
+    deliver_many(batch, report)
     return report
 
 

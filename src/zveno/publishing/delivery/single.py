@@ -285,6 +285,11 @@ def _holds_missed(channel: Channel, lateness: dt.timedelta) -> bool:
         PublishingSettings.objects.filter(project_id=channel.project_id)
         .values_list("missed", flat=True).first() or MissedPolicy.AUTO
     )  # fmt: skip
+    return holds_missed(policy, lateness)
+
+
+def holds_missed(policy: str, lateness: dt.timedelta) -> bool:
+    """The project's rule for a publication this late that was never sent: hold and ask?"""
     if policy == MissedPolicy.LATE:
         return False
     if policy == MissedPolicy.HOLD:
