@@ -8,7 +8,8 @@
   account.getAppPermissions, stats.getPostReach (≤ 30 posts), stats.get.
 - Errors: 5 (unknown or revoked token), 6 (over 3 requests a second per token), 15/203 (the token's
   user does not manage the community), 100 (bad parameters), 210 (no access to a post), 214 (over
-  50 posts a day per community), and any code on demand with `fail_next(code)` (9, 219, …).
+  50 posts a day per community), and any code on demand with `fail_next(code)` (9, 219, …);
+  `garble_next(method)` answers `{"response": null}` once.
   `limits=False` turns the two limits off (for throughput benchmarks).
 - A clock of its own (`advance(days=…)`): statistics grow with it, so a month can be simulated.
 - Tests read what arrived: `posts(group_id)`, `accepted[group_id]`, `photos`, `videos`, and may
@@ -109,6 +110,7 @@ class FakeVk(FakeApi):
         self._recent: dict[str, collections.deque] = collections.defaultdict(collections.deque)
         self._posted_days: dict[tuple[int, int], int] = collections.Counter()
         self._injected: list[tuple[str | None, int, str]] = []
+        self._garbled: list[str] = []  # methods whose next answer is `{"response": null}`
         self._counters: dict[tuple[int, int], dict] = {}
         # VK ID
         self.client_id = "51000001"
@@ -173,6 +175,12 @@ class FakeVk(FakeApi):
         with self.lock:
             self._injected += [(method, code, message)] * times
 
+    def garble_next(self, method: str) -> None:
+        """The next call of `method` does nothing and answers `{"response": null}`: an answer of
+        a shape no client expects."""
+        with self.lock:
+            self._garbled.append(method)
+
     def posts(self, group_id: int) -> list[dict]:
         """The community's live wall, newest first."""
         with self.lock:
@@ -223,6 +231,9 @@ class FakeVk(FakeApi):
         try:
             with self.lock:
                 self.calls[method] += 1
+                if method in self._garbled:
+                    self._garbled.remove(method)
+                    return Response.json({"response": None})
                 return Response.json({"response": self._call(method, params, req)})
         except VkFault as fault:
             pairs = [{"key": "method", "value": method}, {"key": "oauth", "value": "1"}]

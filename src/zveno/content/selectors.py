@@ -147,7 +147,8 @@ def deliveries(publication_ids) -> dict:
 
 
 def publication_status(publication, dispatch) -> str:
-    """What a person sees: the delivery's state once the scheduler has one, else the plan's."""
+    """What a person sees: the delivery's state once the scheduler has one, else the plan's;
+    "sending" from the moment it is due (a person said "now") until the worker's answer."""
     if dispatch is None or dispatch.state == DispatchState.PLANNED:
         return publication.status
-    return dispatch.state
+    return DispatchState.SENDING if dispatch.in_flight else dispatch.state

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from zveno.workspaces.models import Project
@@ -190,6 +190,18 @@ class Dispatch(models.Model):
     @property
     def went_out(self) -> bool:
         return self.state in (DispatchState.PUBLISHED, DispatchState.LATE)
+
+    @property
+    def in_flight(self) -> bool:
+        """Being sent, or due now and waiting only for a worker (seconds): not yet settled."""
+        if self.state == DispatchState.SENDING:
+            return True
+        now = timezone.now()
+        return (
+            self.state == DispatchState.SCHEDULED
+            and self.due_at is not None and self.due_at <= now
+            and (self.next_try_at is None or self.next_try_at <= now)
+        )  # fmt: skip
 
 
 class AttemptKind(models.TextChoices):

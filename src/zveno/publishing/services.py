@@ -338,7 +338,8 @@ def _sending_now(dispatch: Dispatch) -> bool:
 
 @transaction.atomic
 def publish_now(actor, dispatch: Dispatch) -> Dispatch:
-    """Sends an approved publication now (a held, failed or cancelled one too)."""
+    """Queues an approved publication (a held, failed or cancelled one too) to go out now: the
+    worker's job sends it after the commit (``sending.deliver_queued``)."""
     access.require(actor, dispatch.channel.project, Capability.PUBLISH)
     dispatch = _locked(dispatch)
     if dispatch.went_out:
@@ -354,10 +355,13 @@ def publish_now(actor, dispatch: Dispatch) -> Dispatch:
         raise ValidationError(_("The publication no longer exists."))
     if isinstance(content, delivery.Refusal):
         raise ValidationError(content.reason)
+    # Due now (an earlier time stays: it may be published late); the queued job sends it within
+    # seconds, and a pass of the scheduler would take it the same way.
+    now = timezone.now()
     Dispatch.objects.filter(pk=dispatch.pk).update(
         state=S.SCHEDULED, next_try_at=None, hold_reason="", reason="", tries=0, send_late=True,
         lease_owner="", lease_until=None,
-        due_at=dispatch.due_at or timezone.now(),
+        due_at=min(dispatch.due_at, now) if dispatch.due_at else now,
     )  # fmt: skip
     dispatch.refresh_from_db()
     _send_soon(dispatch)

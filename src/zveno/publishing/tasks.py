@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from zveno.publishing import delivery
+from zveno.publishing import delivery, sending
 
 
 @shared_task(name="zveno.publishing.tasks.publish_due")
@@ -16,5 +16,6 @@ def publish_due() -> int:
 
 @shared_task(name="zveno.publishing.tasks.deliver")
 def deliver(dispatch_id: int) -> str:
-    """Sends one publication now ("publish now", "retry", "send again")."""
-    return delivery.deliver_now(dispatch_id)
+    """Sends one publication now ("publish now", "retry", "send again"); a delivery that breaks
+    ends as failed with its reason, never as a job error."""
+    return sending.deliver_queued(dispatch_id)

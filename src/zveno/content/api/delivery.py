@@ -1,10 +1,12 @@
 """REST endpoints of a publication's delivery: publish now, retry, confirm a check, mark published,
 cancel, delete the post from the network, and the delivery log.
 
-Each answers the publication with its delivery state and attempts. ``publish`` sends an approved
-item's publication now (422 with the reason otherwise); ``retry`` sends a failed, held or
-cancelled one again; ``confirm`` is a person's answer to "needs a check" (``{"went_out": true}``:
-it is published; ``false``: it is sent again at once). PUBLISH is needed to act; anybody on the
+Each answers the publication with its delivery state and attempts. ``publish`` queues an
+approved item's publication to go out now (422 with the reason otherwise) and answers 202: the
+worker sends it within seconds, and its ``status`` reads ``sending`` until the answer settles it
+(published, or failed with ``last_error``); ``retry`` does the same for a failed, held or
+cancelled one; ``confirm`` is a person's answer to "needs a check" (``{"went_out": true}``: it
+is published; ``false``: it is queued to go again, 202). PUBLISH is needed to act; anybody on the
 project reads the log.
 """
 
@@ -15,7 +17,7 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from zveno.content import selectors
 from zveno.content.models import Publication
@@ -111,33 +113,31 @@ def _dispatch(publication: Publication) -> Dispatch:
 BASE = "/projects/{slug}/items/{item_id}/publications/{publication_id}"
 
 
-@router.post(f"{BASE}/publish", response=PublicationDeliveryOut)
+@router.post(f"{BASE}/publish", response={202: PublicationDeliveryOut})
 def publish(request, slug: str, item_id: int, publication_id: int):
-    """Sends it now (an approved item only) and answers how it went."""
+    """Queues it to go out now (an approved item only): 202 with its state, ``sending`` until
+    the worker's answer settles it; read it again (GET the item or ``…/attempts``) to follow."""
     publication = _publication(request, slug, item_id, publication_id, Capability.PUBLISH)
-    dispatch = publishing.publish_now(request.auth, _dispatch(publication))
-    delivery.deliver_now(dispatch.pk)
-    return publication_out(publication)
+    publishing.publish_now(request.auth, _dispatch(publication))
+    return Status(202, publication_out(publication))
 
 
-@router.post(f"{BASE}/retry", response=PublicationDeliveryOut)
+@router.post(f"{BASE}/retry", response={202: PublicationDeliveryOut})
 def retry(request, slug: str, item_id: int, publication_id: int):
-    """Sends a failed, held (missed, or its channel reconnected) or cancelled one again now."""
+    """Queues a failed, held (missed, or its channel reconnected) or cancelled one to go out
+    again now: 202 with its state, as ``publish``."""
     publication = _publication(request, slug, item_id, publication_id, Capability.PUBLISH)
-    dispatch = publishing.retry(request.auth, _dispatch(publication))
-    delivery.deliver_now(dispatch.pk)
-    return publication_out(publication)
+    publishing.retry(request.auth, _dispatch(publication))
+    return Status(202, publication_out(publication))
 
 
-@router.post(f"{BASE}/confirm", response=PublicationDeliveryOut)
+@router.post(f"{BASE}/confirm", response={200: PublicationDeliveryOut, 202: PublicationDeliveryOut})
 def confirm(request, slug: str, item_id: int, publication_id: int, payload: ConfirmIn):
-    """The answer to "needs a check": it went out, or send it again."""
+    """The answer to "needs a check": it went out (200, published), or send it again (202,
+    queued as ``publish``)."""
     publication = _publication(request, slug, item_id, publication_id, Capability.PUBLISH)
-    dispatch = publishing.confirm(request.auth, _dispatch(publication), payload.went_out,
-                                  payload.url)  # fmt: skip
-    if not payload.went_out:
-        delivery.deliver_now(dispatch.pk)
-    return publication_out(publication)
+    publishing.confirm(request.auth, _dispatch(publication), payload.went_out, payload.url)
+    return Status(200 if payload.went_out else 202, publication_out(publication))
 
 
 @router.post(f"{BASE}/mark-published", response=PublicationDeliveryOut)

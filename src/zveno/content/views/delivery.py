@@ -1,15 +1,17 @@
 """What people do about a publication's delivery from the item page and the Publishing page:
 publish now, retry, "it went out" / "send again", mark as published, cancel.
 
-Each is a POST that needs PUBLISH, calls a publishing service (sending inline when a person said
-"now") and goes back where it came from with a message saying how it went.
+Each is a POST that needs PUBLISH, calls a publishing service and goes back where it came from
+with a message saying how it went. "Publish now", "retry" and "send again" are queued to the
+worker (``publishing.sending``), never sent inside the request: the page shows "sending…" and
+its publication block polls ``publication_state`` until the state settles.
 """
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -54,9 +56,10 @@ def act(request, slug: str, item: int, channel_id: int, action: str):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect(back)
-    if action in ("publish", "retry", "send_again"):
-        delivery.deliver_now(dispatch.pk)
-        dispatch.refresh_from_db()
+    dispatch.refresh_from_db()  # queued: the worker may even have answered already
+    if dispatch.in_flight:
+        messages.info(request, _("%(channel)s: sending…") % {"channel": publication.channel.name})
+        return redirect(back)
     text = _("%(channel)s: %(state)s.") % {
         "channel": publication.channel.name,
         "state": dispatch.get_state_display(),
@@ -68,7 +71,28 @@ def act(request, slug: str, item: int, channel_id: int, action: str):
     return redirect(back)
 
 
+@access.member_required
+def publication_state(request, slug: str, item: int, channel_id: int):
+    """The publication's delivery block again (htmx polls it while it is being sent)."""
+    granted = access.grant_for(request.user, slug)
+    obj = get_object_or_404(selectors.items(granted.project), pk=item)
+    publication = get_object_or_404(obj.publications.select_related("channel"), channel=channel_id)
+    back = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = ""
+    context = {
+        "project": granted.project, "granted": granted, "item": obj, "p": publication,
+        "next": back, "hide_log": request.GET.get("hide_log") == "1",
+    }  # fmt: skip
+    return render(request, "content/items/partials/_delivery.html", context)
+
+
 urls = [
+    path(
+        "p/<slug:slug>/content/<int:item>/publications/<int:channel_id>/state/",
+        publication_state,
+        name="publication_state",
+    ),
     path(
         "p/<slug:slug>/content/<int:item>/publications/<int:channel_id>/deliver/<str:action>/",
         act,
