@@ -15,7 +15,7 @@ import pytest
 from django.urls import reverse
 
 from tests.content.conftest import make_item
-from zveno.content import deadlines, services
+from zveno.content import checks, deadlines
 from zveno.core.timezones import today_in
 from zveno.playbooks.loader import get_builtin
 
@@ -89,9 +89,9 @@ def test_an_item_due_tomorrow_warns_on_its_page_and_in_the_api(world, login, api
         world, format="post", planned_at=dt.datetime.combine(tomorrow, dt.time(12))
         + dt.timedelta(days=21),
     )  # fmt: skip
-    warning = services.schedule_warning(soon)
+    warning = checks.schedule_warning(soon)
     assert warning and warning["needed"] > warning["available"]
-    assert services.schedule_warning(later) is None
+    assert checks.schedule_warning(later) is None
     page = login(world.users["smm"]).get(reverse("content:item", args=[world.alpha.slug, soon.pk]))
     assert "too-tight" in page.content.decode()
     body = api(world, "smm").get(f"/api/v1/projects/alpha/items/{soon.pk}").json()

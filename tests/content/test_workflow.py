@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from tests.content.conftest import make_item, to_review
-from zveno.content import services
+from zveno.content import checks, services
 from zveno.content.models import ContentItem, Decision, PolicyMode, State
 
 UTC = dt.UTC
@@ -202,10 +202,10 @@ def test_scheduling_and_publishing_mark_the_publications(world, item):
 
 def test_length_warnings_per_network(world):
     item = make_item(world, text="а" * 1500)  # a carousel: Telegram allows a 1024 caption
-    warnings = services.length_warnings(item)
+    warnings = checks.length_warnings(item)
     assert [(w["network"], w["limit"], w["length"]) for w in warnings] == [("telegram", 1024, 1500)]
     post = make_item(world, format="post", text="б" * 3000)
-    networks = {w["network"]: w["limit"] for w in services.length_warnings(post)}
+    networks = {w["network"]: w["limit"] for w in checks.length_warnings(post)}
     assert networks == {"instagram": 2200}
 
 

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zveno.content import selectors, services
+from zveno.content import checks, selectors, services
 from zveno.content.models import ContentItem, FeedToken, Media, MediaKind, Publication, State
 from zveno.publishing.models import NETWORK_MARKS, Channel, Dispatch, DispatchState
 from zveno.workspaces import access
@@ -135,7 +135,7 @@ def items_between(project: Project, start: dt.date, end: dt.date, filters: Filte
         item.local = item.planned_at.astimezone(zone).replace(tzinfo=None)
         item.time, item.minute = item.local.strftime("%H:%M"), item.local.strftime("%M")
         item.url, item.move_url = item_at.format(item.pk), move_at.format(item.pk)
-        item.locked = item.state in services.FINAL
+        item.locked = item.state in checks.FINAL
         item.state_label = labels.get(item.state, item.state)
         item.publication_rows = [(pk, name) for pk, name, _channel in publications.get(item.pk, [])]
         channels = [channel for _pk, _name, channel in publications.get(item.pk, [])]

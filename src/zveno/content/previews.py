@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from zveno.content.checks import text_limit
 from zveno.content.models import ContentItem
 from zveno.publishing.models import Network
 
 PREVIEWED = (Network.TELEGRAM, Network.VK, Network.MAX)
-TELEGRAM_TEXT, TELEGRAM_CAPTION = 4096, 1024
-LIMITS = {Network.VK: 16384, Network.MAX: 4000}
 VK_FOLD = 280  # VK folds a longer post under "Show more"
 
 
@@ -52,9 +51,6 @@ def previews(item: ContentItem, *, has_image: bool) -> list[Preview]:
 
 def _preview(network: str, label: str, name: str, text: str, has_image: bool) -> Preview:
     text = text or ""
-    if network == Network.TELEGRAM:
-        limit = TELEGRAM_CAPTION if has_image else TELEGRAM_TEXT
-    else:
-        limit = LIMITS[network]
+    limit = text_limit(network, has_media=has_image)
     folded = network == Network.VK and len(text) > VK_FOLD
     return Preview(network, label, name, text, limit, folded)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -17,7 +16,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from zveno.content import deadlines, handover, outbound
+from zveno.content import handover, outbound
+from zveno.content.checks import FINAL, step_schedule
 from zveno.content.delivery import as_post
 from zveno.content.models import (
     REDO_STEPS,
@@ -36,97 +36,21 @@ from zveno.content.models import (
     Step,
     StepKind,
 )
+from zveno.content.policy import Level, assignee_for, levels_of, policy_of, step_kinds
 from zveno.core import bounds
 from zveno.publishing import services as publishing
-from zveno.publishing.models import Dispatch, Network
-from zveno.team.services import responsible_for
+from zveno.publishing.models import Dispatch
 from zveno.workspaces import access
 from zveno.workspaces.models import Project, ProjectMembership
-from zveno.workspaces.roles import Capability, JobRole, capabilities_for
+from zveno.workspaces.roles import Capability, capabilities_for
 from zveno.workspaces.services import make_slug
 
 C = Capability
-
-# Per-network text limits from the networks' API documentation; Telegram allows 1024 characters
-# under media.
-TELEGRAM_TEXT, TELEGRAM_CAPTION = 4096, 1024
-LIMITS = {Network.INSTAGRAM: 2200, Network.VK: 16384}
-MEDIA_FORMATS = {"carousel", "stories", "reels", "video"}
 
 EDITABLE = (
     "title", "format", "goal", "campaign", "planned_at", "text", "visual_brief", "link",
     "is_ad", "erid", "advertiser",
 )  # fmt: skip
-FINAL = {State.PUBLISHED, State.CANCELLED}
-
-
-# --- pure helpers ------------------------------------------------------------------------------
-
-
-def length_warnings(item: ContentItem) -> list[dict]:
-    """Publications whose text is longer than the network allows (a warning, never a refusal)."""
-    has_media = item.format in MEDIA_FORMATS or bool(item.visual_brief.strip())
-    warnings = []
-    for publication in item.publications.all():
-        network = publication.channel.network
-        if network == Network.TELEGRAM:
-            limit = TELEGRAM_CAPTION if has_media else TELEGRAM_TEXT
-        else:
-            limit = LIMITS.get(network)
-        length = len(publication.text or item.text)
-        if limit is not None and length > limit:
-            warnings.append(
-                {"channel_id": publication.channel_id, "network": network, "limit": limit,
-                 "length": length}
-            )  # fmt: skip
-    return warnings
-
-
-@dataclass(frozen=True)
-class Level:
-    """One approval level as the workflow sees it."""
-
-    number: int
-    name: str
-    state: str  # the item's state while it waits for this level
-    rule: str
-    capability: Capability | None  # built-in levels: who may decide
-    approver_ids: frozenset[int]  # custom levels: membership ids who may decide
-
-
-def policy_of(project: Project) -> ApprovalPolicy:
-    """The project's policy; an unsaved default (SMM, then the expert) when none was set."""
-    policy = ApprovalPolicy.objects.filter(project=project).first()
-    return policy or ApprovalPolicy(project=project, mode=PolicyMode.SMM_EXPERT)
-
-
-def levels_of(policy: ApprovalPolicy) -> list[Level]:
-    review = Level(1, "SMM", State.REVIEW, LevelRule.ANY, C.REVIEW_CONTENT, frozenset())
-    if policy.mode == PolicyMode.NONE:
-        return []
-    if policy.mode == PolicyMode.SMM:
-        return [review]
-    if policy.mode == PolicyMode.SMM_EXPERT:
-        expert = Level(
-            2, "expert", State.EXPERT_APPROVAL, LevelRule.ANY, C.APPROVE_AS_EXPERT, frozenset()
-        )
-        return [review, expert]
-    levels = policy.levels.order_by("order").prefetch_related("approvers")
-    return [
-        Level(n, lv.name, State.REVIEW, lv.rule, None, frozenset(a.pk for a in lv.approvers.all()))
-        for n, lv in enumerate(levels, start=1)
-    ]
-
-
-def step_kinds(levels: list[Level]) -> list[str]:
-    kinds = [StepKind.COPY, StepKind.DESIGN]
-    if levels:
-        kinds.append(StepKind.REVIEW)
-    if any(level.state == State.EXPERT_APPROVAL for level in levels):
-        kinds.append(StepKind.EXPERT_APPROVAL)
-    return kinds
-
-
 # --- rubrics and assignments -------------------------------------------------------------------
 
 
@@ -168,88 +92,12 @@ def update_rubric(actor, rubric: Rubric, *, name: str, target_share: int) -> Rub
     return rubric
 
 
-def _member_with(project: Project, roles: tuple[str, ...]) -> ProjectMembership | None:
-    for role in roles:
-        for member in project.memberships.all():
-            if role in member.roles:
-                return member
-    return None
-
-
-def _reviewer(project: Project) -> ProjectMembership | None:
-    """The content plan's Accountable or Responsible who may review, else the SMM or producer."""
-    area = project.areas.filter(code="content_plan").first()
-    if area is not None:
-        cells = list(area.assignments.select_related("membership"))
-        for letter in ("A", "R"):
-            for cell in cells:
-                roles = cell.membership.roles
-                if letter in cell.letters and C.REVIEW_CONTENT in capabilities_for(roles, None):
-                    return cell.membership
-    return _member_with(project, (JobRole.SMM, JobRole.PRODUCER))
-
-
-def assignee_for(project: Project, kind: str) -> ProjectMembership | None:
-    """Who does a step, from the responsibility matrix."""
-    if kind == StepKind.COPY:
-        return responsible_for(project.areas.filter(code="copy").first())
-    if kind == StepKind.DESIGN:
-        return responsible_for(project.areas.filter(code="visuals").first())
-    if kind == StepKind.REVIEW:
-        return _reviewer(project)
-    return _member_with(project, (JobRole.EXPERT,))
-
-
-def _effort(project: Project) -> dict:
-    row = getattr(project, "playbook", None)
-    return row.playbook.effort if row is not None else {}
-
-
-@dataclass(frozen=True)
-class ScheduleContext:
-    """What scheduling reads about a project once: its effort norms and days off."""
-
-    effort: dict
-    days_off: tuple
-
-
-def schedule_context(project: Project) -> ScheduleContext:
-    days_off = tuple(project.days_off.values_list("date", flat=True))
-    return ScheduleContext(_effort(project), days_off)
-
-
-def _schedule(
-    item: ContentItem, kinds: list[str], done, context: ScheduleContext | None = None
-) -> deadlines.Schedule:
-    project = item.project
-    context = context or schedule_context(project)
-    return deadlines.schedule(
-        item.planned_at, item.format, context.effort, kinds, project.timezone,
-        days_off=context.days_off, now=timezone.now(), done=done,
-    )  # fmt: skip
-
-
-def schedule_warning(item: ContentItem, context: ScheduleContext | None = None) -> dict | None:
-    """{"needed": h, "available": h} when the open steps do not fit before the publication
-    (``context`` from :func:`schedule_context` when many items of one project are read)."""
-    if item.state in FINAL or item.planned_at is None:
-        return None
-    steps = list(item.steps.all())
-    done = [step.kind for step in steps if step.done_at is not None]
-    if not steps or len(done) == len(steps):
-        return None
-    found = _schedule(item, [step.kind for step in steps], done, context)
-    if not found.tight:
-        return None
-    return {"needed": round(found.needed, 1), "available": round(max(found.available, 0), 1)}
-
-
 def _plan_steps(item: ContentItem) -> None:
     """Creates the steps the policy needs and (re)computes every open step's due time."""
     kinds = step_kinds(levels_of(policy_of(item.project)))
     existing = {step.kind: step for step in item.steps.all()}
     done = [kind for kind, step in existing.items() if step.done_at is not None]
-    due = _schedule(item, kinds, done).due
+    due = step_schedule(item, kinds, done).due
     for kind in kinds:
         step = existing.get(kind)
         if step is None:

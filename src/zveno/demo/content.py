@@ -13,7 +13,7 @@ import zoneinfo
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from zveno.content import requests, services
+from zveno.content import policy, requests, services
 from zveno.content.models import Activity, ExpertRequest, Publication, State, StepKind
 from zveno.demo.plans import AD, CHANGES, SPECS
 
@@ -54,7 +54,7 @@ def load(workspace, users: dict, today: dt.date) -> None:
 
 def _taker(project, kind: str, fallback):
     """Who does a step: its assignee unless it is the expert (then the SMM holds the role)."""
-    member = services.assignee_for(project, kind)
+    member = policy.assignee_for(project, kind)
     if member is None or "expert" in member.roles:
         return fallback
     return member.user

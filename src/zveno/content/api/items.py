@@ -7,7 +7,7 @@ import datetime as dt
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
-from zveno.content import selectors, services
+from zveno.content import checks, selectors, services
 from zveno.content.api.delivery import AttemptOut, attempt_out
 from zveno.content.models import ContentItem, Goal, PublicationStatus, State, StepKind
 from zveno.core.bounds import Day, Id, Moment
@@ -176,7 +176,7 @@ class CalendarOut(Schema):
 
 
 def item_out(
-    item: ContentItem, sent: dict | None = None, context: services.ScheduleContext | None = None
+    item: ContentItem, sent: dict | None = None, context: checks.ScheduleContext | None = None
 ) -> dict:
     publications = list(item.publications.all())
     if sent is None:
@@ -228,8 +228,8 @@ def item_out(
             }
             for s in item.steps.all()
         ],
-        "length_warnings": services.length_warnings(item),
-        "schedule_warning": services.schedule_warning(item, context),
+        "length_warnings": checks.length_warnings(item),
+        "schedule_warning": checks.schedule_warning(item, context),
     }
 
 
@@ -248,7 +248,7 @@ def list_items(request, slug: str, filters: Query[ItemFilters]):
         selectors.filtered(project, filters.start, filters.end, filters.state, filters.channel)
     )
     sent = selectors.deliveries(p.pk for i in rows for p in i.publications.all())
-    context = services.schedule_context(project)  # read once for every item
+    context = checks.schedule_context(project)  # read once for every item
     return [item_out(i, sent, context) for i in rows]
 
 
@@ -359,7 +359,7 @@ def calendar(request, slug: str, period: Query[Period]):
     project = access.project_for(request.auth, slug)
     start, end = period.start, period.end
     rows = selectors.filtered(project, start, end).exclude(state=State.CANCELLED)
-    context = services.schedule_context(project)
+    context = checks.schedule_context(project)
     return {
         "timezone": project.timezone,
         "from": start,

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from zveno.accounts.services import user_for_token
-from zveno.content import collab, links, media_rules, previews, selectors, services
+from zveno.content import checks, collab, links, media_rules, policy, previews, selectors, services
 from zveno.content.forms import ChangesForm, ItemForm
 from zveno.content.models import AnswerFile, State
 from zveno.content.views import approval_links
@@ -92,7 +92,7 @@ def _preview_warnings(project, item, data) -> list[dict]:
         format=data.get("format", ""), visual_brief=data.get("visual_brief", ""),
         text=data.get("text", ""), publications=SimpleNamespace(all=lambda: publications),
     )  # fmt: skip
-    return services.length_warnings(draft)
+    return checks.length_warnings(draft)
 
 
 def _labelled(warnings: list[dict]) -> list[dict]:
@@ -136,7 +136,7 @@ def item_form(request, slug: str, item: int | None = None):
         else:
             messages.success(request, _("Item saved."))
             return redirect("content:item", project.slug, obj.pk)
-    warnings = _labelled(services.length_warnings(obj)) if obj else []
+    warnings = _labelled(checks.length_warnings(obj)) if obj else []
     context = _context(granted, form=form, item=obj, warnings=warnings)
     return render(request, "content/items/form.html", context)
 
@@ -228,7 +228,7 @@ def item_detail(request, slug: str, item: int):
     granted = access.grant_for(request.user, slug)
     project = granted.project
     obj = get_object_or_404(selectors.items(project).select_related("stage"), pk=item)
-    levels = services.levels_of(services.policy_of(project))
+    levels = policy.levels_of(policy.policy_of(project))
     activities, approvals = selectors.history(obj)
     media = list(obj.media.all())
     image = next((m for m in media if m.kind == "image"), None)
@@ -240,7 +240,7 @@ def item_detail(request, slug: str, item: int):
         may_decide=_may_decide(request.user, granted, obj, levels, approvals),
         changes_form=ChangesForm(), approvals=approvals, log=_log_lines(activities),
         comments=obj.comments.select_related("author").prefetch_related("mentions"),
-        warnings=_labelled(services.length_warnings(obj)), tight=services.schedule_warning(obj),
+        warnings=_labelled(checks.length_warnings(obj)), tight=checks.schedule_warning(obj),
         current=collab.current_step(obj), final=obj.state in FINAL,
         expert_link=_expert_link(request, granted, obj),
     )  # fmt: skip

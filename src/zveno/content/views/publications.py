@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from zveno.content import selectors, services
+from zveno.content import checks, selectors, services
 from zveno.content.models import Publication, PublicationStatus, State
 from zveno.content.views.items import _labelled
 from zveno.core.forms import DateTimeLocalInput, apply_errors
@@ -67,7 +67,7 @@ def warnings_for(publication: Publication, text: str) -> list[dict]:
         format=item.format, visual_brief=item.visual_brief, text=item.text,
         publications=SimpleNamespace(all=lambda: [draft_pub]),
     )  # fmt: skip
-    return _labelled(services.length_warnings(draft))
+    return _labelled(checks.length_warnings(draft))
 
 
 def editable(item, publication) -> bool:
