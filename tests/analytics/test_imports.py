@@ -335,3 +335,56 @@ def test_xlsx_read_with_native_cells(world):
     )
     assert batch.status == "done", batch.errors
     assert sorted(Post.objects.values_list("latest_reach", flat=True)) == [1500, 1600]
+
+
+POSTS_HEADER = (
+    "Post ID;Published;Network;Channel;Format;Media type;Rubric;Title;Link;Promoted;"
+    "Expert input;Followers at publication;Captured;Views;Reach;Impressions;Likes;Comments;"
+    "Shares;Saves;Poll votes;Link clicks"
+)
+
+
+def posts_file(*rows: tuple[str, str, str, int]) -> ContentFile:
+    """Rows of (post id, title, capture time, reach), all published on 2026-11-02 at 10:00."""
+    lines = [POSTS_HEADER]
+    for post_id, title, captured, reach in rows:
+        lines.append(
+            f"{post_id};2026-11-02 10:00;telegram;;post;photo;;{title};;0;0;;{captured};;"
+            f"{reach};;;;;;;"
+        )
+    return upload("\n".join(lines) + "\n")
+
+
+def posts_import(world, *rows):
+    return imports.create_import(
+        world.users["smm"], world.alpha, posts_file(*rows), preset="zveno_posts"
+    )
+
+
+def test_a_repeated_row_wins_over_the_one_above_and_the_newest_capture_leads(world):
+    batch = posts_import(
+        world,
+        ("1", "Старое название", "2026-11-03 10:00", 100),
+        ("2", "Второй", "2026-11-03 10:00", 7),
+        ("1", "Старое название", "2026-11-03 10:00", 150),  # the same capture: this one wins
+        ("1", "Новое название", "2026-11-05 10:00", 200),  # the newest capture of post 1
+    )
+    assert (batch.status, batch.total_rows) == ("done", 4)
+    assert (batch.created, batch.updated, batch.unchanged) == (3, 0, 0)
+    post = Post.objects.get(project=world.alpha, external_id="telegram:1")
+    assert [s.reach for s in post.snapshots.order_by("captured_at")] == [150, 200]
+    assert (post.title, post.latest_reach) == ("Новое название", 200)
+    assert post.last_captured_at == post.snapshots.order_by("captured_at").last().captured_at
+
+    # An older capture later on changes that snapshot, not the latest counters.
+    again = posts_import(
+        world,
+        ("1", "Новое название", "2026-11-03 10:00", 160),
+        ("2", "Второй", "2026-11-03 10:00", 7),
+    )
+    assert (again.created, again.updated, again.unchanged) == (0, 1, 1)
+    post.refresh_from_db()
+    assert [s.reach for s in post.snapshots.order_by("captured_at")] == [160, 200]
+    assert post.latest_reach == 200
+    assert post.snapshots.get(reach=160).batch_id == again.pk
+    assert Post.objects.filter(project=world.alpha).count() == 2
