@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import sys
 
+from zveno.config import supervisor  # no Django: `zveno serve` supervises without loading it
+
 USAGE = """usage: zveno <command> [options]
 
   serve [--demo] [--host H] [--port P]   web server and background worker in one command
@@ -34,6 +36,9 @@ def main(argv: list[str] | None = None) -> None:
         print(USAGE)
         return
     command, *rest = argv
+    if command == "serve":
+        supervisor.main(rest)  # small: Django runs only in its children
+        return
     if command == "manage":
         prog, args = "zveno manage", rest
     elif command in OWN:

@@ -1,16 +1,21 @@
-"""The quick start, end to end: `zveno serve --demo` on a fresh data dir, a real login, Ctrl-C."""
+"""The quick start, end to end: `zveno serve --demo` on a fresh data dir, a real login while the
+demo loads behind a banner, Ctrl-C."""
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.core.helpers import ROOT, free_port, wait_for
+
+LOADING = "Загружаются демо-данные"
 
 
 def _read_until(process, marker: str, lines: list[str]) -> None:
@@ -21,7 +26,9 @@ def _read_until(process, marker: str, lines: list[str]) -> None:
     raise AssertionError("serve stopped early:\n" + "".join(lines))
 
 
-def test_serve_demo_answers_in_russian_and_stops_on_ctrl_c(tmp_path):
+def test_serve_demo_answers_at_once_and_loads_the_demo_behind_a_banner(tmp_path):
+    """The logins work as soon as they are printed; the demo's projects load in a child process
+    while every page says so; once it is done the banner is gone and the projects are there."""
     port = free_port()
     env = {
         "PATH": "/usr/bin:/bin",
@@ -35,6 +42,9 @@ def test_serve_demo_answers_in_russian_and_stops_on_ctrl_c(tmp_path):
     lines: list[str] = []
     try:
         _read_until(process, "Press Ctrl-C", lines)
+        # Hold the demo's loading still (it has only just started), so the test sees it unfinished.
+        loader = _child_running(process.pid, "demo --rest")
+        os.kill(loader, signal.SIGSTOP)
         output = "".join(lines)
         url = f"http://127.0.0.1:{port}/"
         assert f"Zveno is running at {url}" in output
@@ -44,6 +54,7 @@ def test_serve_demo_answers_in_russian_and_stops_on_ctrl_c(tmp_path):
             page = wait_for(lambda: _get(http, "/login/"), timeout=30, what="the login page")
             assert '<html lang="ru">' in page.text
             assert "Войти" in page.text
+            assert LOADING in page.text
             token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
             home = http.post(
                 "/login/",
@@ -52,8 +63,19 @@ def test_serve_demo_answers_in_russian_and_stops_on_ctrl_c(tmp_path):
             )
             assert home.status_code == 200
             assert str(home.url).endswith("/w/demo/")
+            assert LOADING in home.text
+            assert LOADING in http.get("/demo/loading/").text  # what the banner polls
+
+            os.kill(loader, signal.SIGCONT)
+            home = wait_for(
+                lambda: (r := http.get("/w/demo/")).status_code == 200 and LOADING not in r.text
+                and r,
+                timeout=180, what="the demo to finish loading",
+            )  # fmt: skip
             assert "Запуск онлайн-курса Виктории Романовой" in home.text
+            assert "Демо-данные загружены" in http.get("/demo/loading/").text
             assert http.get("/static/vendor/htmx.min.js").status_code == 200
+            _read_until(process, "the demo loader finished", lines)
 
             # An invitation e-mail leaves through the one-machine worker (console e-mail).
             team = http.get("/p/realtor-msk/team/")
@@ -78,6 +100,19 @@ def test_serve_demo_answers_in_russian_and_stops_on_ctrl_c(tmp_path):
     assert "Stopped." in rest
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"http://127.0.0.1:{port}/login/", timeout=2)
+
+
+def _child_running(pid: int, command: str) -> int:
+    """The pid of the child of ``pid`` whose command line contains ``command``."""
+    for entry in Path("/proc").iterdir():
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == pid and command in cmdline:
+            return int(entry.name)
+    raise AssertionError(f"no child running {command!r}")
 
 
 def _get(http: httpx.Client, path: str):

@@ -88,6 +88,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.template.context_processors.tz",
                 "zveno.core.context_processors.zveno",
+                "zveno.demo.context_processors.demo",
             ],
         },
     },

@@ -15,5 +15,6 @@ urlpatterns = [
     path("", include("zveno.notifications.urls")),
     path("", include("zveno.webhooks.urls")),
     path("", include("zveno.bots.urls")),
+    path("", include("zveno.demo.urls")),
     path("api/v1/", api.urls),
 ]

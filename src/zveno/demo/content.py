@@ -35,9 +35,11 @@ PATH = {
 }
 
 
-def load(workspace, users: dict, today: dt.date) -> None:
+def load(workspace, users: dict, today: dt.date, only: str | None = None) -> None:
+    """Every case's month of content, or only the project ``only`` (one step of the loading)."""
     smm = users["demo"]
-    for project in workspace.projects.select_related("workspace"):
+    projects = workspace.projects.select_related("workspace")
+    for project in projects.filter(slug=only) if only else projects:
         spec = SPECS.get(project.slug)
         if spec is None:
             continue

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
@@ -19,6 +21,7 @@ from django.utils import timezone
 
 from zveno.demo import analytics as analytics_demo
 from zveno.demo import content as content_demo
+from zveno.demo import progress
 from zveno.demo import publishing as publishing_demo
 from zveno.demo import team as team_demo
 from zveno.playbooks import services as playbook_services
@@ -188,31 +191,83 @@ def _projects(today: dt.date) -> list[dict]:
     ]
 
 
-@transaction.atomic
 def load() -> list[Login]:
-    """Creates the demo workspace, or gives its people new passwords if it exists."""
+    """Creates the demo workspace, or gives its people new passwords if it exists; a load left
+    unfinished (the server stopped while it ran in the background) is finished."""
+    logins = load_people()
+    load_rest()
+    return logins
+
+
+def load_people() -> list[Login]:
+    """The demo's people and its workspace, at once (their logins work before the rest is there);
+    a new workspace is marked as loading until ``load_rest`` has run."""
     User = get_user_model()
     logins, users = [], {}
     passwords = {username: secrets.token_urlsafe(9) for username in PEOPLE}
     # Password hashing is deliberately slow and releases the GIL: hash on every core at once.
     with ThreadPoolExecutor() as pool:
         hashes = dict(zip(passwords, pool.map(make_password, passwords.values()), strict=True))
-    for username, (name, email, _role) in PEOPLE.items():
-        user, _ = User.objects.get_or_create(
-            username=username, defaults={"name": name, "email": email}
-        )
-        user.password = hashes[username]
-        user.save()
-        users[username] = user
-        logins.append(Login(username, passwords[username], ROLE_NOTES[username]))
-    if Workspace.objects.filter(slug=WORKSPACE_SLUG).exists():
-        return logins
-    owner = users["demo"]
-    workspace = ws.create_workspace(owner, "Агентство «Звено» (демо)", slug=WORKSPACE_SLUG)
-    for username, (_n, _e, role) in PEOPLE.items():
-        if role and role != WorkspaceRole.OWNER:
-            ws.add_workspace_member(workspace, users[username], role)
+    with transaction.atomic():
+        for username, (name, email, _role) in PEOPLE.items():
+            user, _ = User.objects.get_or_create(
+                username=username, defaults={"name": name, "email": email}
+            )
+            user.password = hashes[username]
+            user.save()
+            users[username] = user
+            logins.append(Login(username, passwords[username], ROLE_NOTES[username]))
+        if Workspace.objects.filter(slug=WORKSPACE_SLUG).exists():
+            return logins
+        owner = users["demo"]
+        workspace = ws.create_workspace(owner, "Агентство «Звено» (демо)", slug=WORKSPACE_SLUG)
+        for username, (_n, _e, role) in PEOPLE.items():
+            if role and role != WorkspaceRole.OWNER:
+                ws.add_workspace_member(workspace, users[username], role)
+    progress.record([], len(_steps()))
+    return logins
+
+
+def load_rest() -> bool:
+    """Loads what the demo workspace still lacks, one committed step at a time (each short, so the
+    server's own writes — a login — never wait long); False when nothing was left to load."""
+    state = progress.current()
+    workspace = Workspace.objects.filter(slug=WORKSPACE_SLUG).first()
+    if state is None or workspace is None:
+        progress.finish()
+        return False
+    users = {u.username: u for u in get_user_model().objects.filter(username__in=PEOPLE)}
     today = timezone.localdate()
+    steps = _steps()
+    done = [name for name in state.done if name in dict(steps)]
+    for name, step in steps:
+        if name in done:
+            continue
+        with transaction.atomic():
+            step(workspace, users, today)
+        done.append(name)
+        progress.record(done, len(steps))
+    progress.finish()
+    return True
+
+
+def _steps() -> list[tuple[str, Callable]]:
+    content = [
+        (f"content:{spec['slug']}", partial(content_demo.load, only=spec["slug"]))
+        for spec in _projects(dt.date.today())
+    ]
+    return [
+        ("projects", _start_projects),
+        ("team", team_demo.load),
+        *content,
+        ("analytics", analytics_demo.load),
+        # After the analytics: the deliveries' posts are the ones the analytics already hold.
+        ("publishing", publishing_demo.load),
+    ]
+
+
+def _start_projects(workspace, users: dict, today: dt.date) -> None:
+    owner = users["demo"]
     for spec in _projects(today):
         team = spec.pop("team")
         playbook = spec.pop("playbook")
@@ -223,12 +278,6 @@ def load() -> list[Login]:
                 ws.add_member(owner, project, users[username], roles, hours)
         # The playbook is chosen once the whole team is there, so the matrix fits the team.
         playbook_services.choose_playbook(owner, project, playbook, spec["cadence"])
-    team_demo.load(workspace, users, today)
-    content_demo.load(workspace, users, today)
-    analytics_demo.load(workspace, users, today)
-    # After the analytics: the deliveries' posts are the ones the analytics already hold.
-    publishing_demo.load(workspace, users, today)
-    return logins
 
 
 def format_logins(logins: list[Login]) -> str:

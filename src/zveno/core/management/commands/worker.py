@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from celery import beat
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
@@ -27,7 +28,9 @@ class Command(BaseCommand):
         elif options["concurrency"]:
             argv.append(f"--concurrency={options['concurrency']}")
         if options["beat"]:
-            # The in-memory scheduler keeps no file: every periodic job is a sweep over what the
-            # database says is due, so a restart that runs one early loses nothing.
-            argv += ["--beat", "--scheduler=celery.beat:Scheduler"]
+            # The scheduler runs as a thread of this process: Celery's --beat would fork a process
+            # of its own (as big as the worker) to wake once a minute. The in-memory scheduler
+            # keeps no file: every periodic job is a sweep over what the database says is due,
+            # so a restart that runs one early loses nothing.
+            beat.EmbeddedService(app, thread=True, scheduler_cls=beat.Scheduler).start()
         app.worker_main(argv)

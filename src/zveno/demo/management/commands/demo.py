@@ -7,7 +7,22 @@ from zveno.demo import seed
 class Command(BaseCommand):
     help = "Load the demo workspace (the seed's four cases); if it exists, print new passwords."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--people-only",
+            action="store_true",
+            help="create the people and the workspace now and print their logins; "
+            "`--rest` loads the projects",
+        )
+        parser.add_argument(
+            "--rest", action="store_true", help="load what the demo workspace still lacks"
+        )
+
     def handle(self, *args, **options):
+        if options["rest"]:
+            if seed.load_rest():
+                self.stdout.write("The demo workspace is loaded.")
+            return
         call_command("migrate", interactive=False, verbosity=0)
-        logins = seed.load()
+        logins = seed.load_people() if options["people_only"] else seed.load()
         self.stdout.write(seed.format_logins(logins))
