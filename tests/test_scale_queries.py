@@ -82,7 +82,7 @@ def test_the_projects_api_costs_the_same_for_5_and_50_projects(agency, world, cl
     _owner, _workspace, grow = agency
     auth = {"HTTP_AUTHORIZATION": f"Bearer {world.tokens['owner']}"}
     five, fifty = _counts(client, grow, "/api/v1/projects", **auth)
-    assert five == fifty <= 10, (five, fifty)
+    assert five == fifty <= 8, (five, fifty)  # the team summaries are one read of stored rows
     listed = {p["slug"]: p for p in client.get("/api/v1/projects", **auth).json()}
     assert len(listed) == 52  # the 50 and the owner's two in the shared world
     one = client.get("/api/v1/projects/client-0", **auth).json()
@@ -96,7 +96,7 @@ def test_the_agency_view_costs_the_same_for_5_and_50_projects(agency, client):
     client.force_login(owner)
     url = reverse("analytics:agency", args=[workspace.slug])
     five, fifty = _counts(client, grow, url)
-    assert five == fifty <= 30, (five, fifty)
+    assert five == fifty <= 13, (five, fifty)  # health and load read as stored summaries
     rows = client.get(url).context["rows"]
     assert len(rows) == 50
     # What was read for all projects at once is what each project's own read finds.
@@ -127,7 +127,7 @@ def test_the_project_menu_costs_the_same_for_5_and_50_projects(agency, client):
     owner, workspace, grow = agency
     client.force_login(owner)
     five, fifty = _counts(client, grow, reverse("workspaces:workspace", args=[workspace.slug]))
-    assert five == fifty, (five, fifty)
+    assert five == fifty <= 10, (five, fifty)
     assert (
         "client-49"
         in client.get(reverse("workspaces:workspace", args=[workspace.slug])).content.decode()
@@ -139,4 +139,4 @@ def test_a_project_page_with_the_menu_costs_the_same_for_5_and_50_projects(agenc
     client.force_login(owner)
     grow(1)
     five, fifty = _counts(client, grow, reverse("analytics:reports", args=["client-0"]))
-    assert five == fifty, (five, fifty)
+    assert five == fifty <= 52, (five, fifty)  # the report itself; the project switcher adds none

@@ -20,8 +20,9 @@ def test_a_transition_in_the_service_reads_membership_once(world, item, django_a
     services.transition(world.users["smm"], item, "copy")
     # The copywriter moves their own step: visible, may edit, is the step's assignee. Before the
     # grant was passed down this took 16 queries, two of them reading the membership; one more
-    # finds who now holds the item, to tell them (content/handover.py).
-    with django_assert_num_queries(15) as captured:
+    # finds who now holds the item, to tell them (content/handover.py); one more stamps the
+    # project's team summary as changed (team/summary.py: the plan is its input).
+    with django_assert_num_queries(16) as captured:
         services.transition(world.users["copywriter"], item, "design")
     assert _membership_reads(captured.captured_queries) == 1
     item.refresh_from_db()

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 PROJECT_KEYS = {
     "slug", "name", "workspace", "niche", "goal_type", "start_date", "end_date", "timezone",
     "status", "description", "created_at", "updated_at", "capabilities", "playbook", "cadence",
-    "networks",
+    "networks", "team",
 }  # fmt: skip
 
 

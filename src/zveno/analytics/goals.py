@@ -29,7 +29,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Avg, Count, Sum
+from django.db.models import Avg, Count, Max, Subquery, Sum
 from django.db.models.functions import TruncDate
 from django.urls import reverse
 from django.utils import timezone
@@ -40,11 +40,13 @@ from zveno.analytics import formulas, summary
 from zveno.analytics.models import (
     BaselineMode,
     ChannelDay,
+    Collection,
     Goal,
     GoalEvent,
     GoalKind,
     GoalState,
     GoalStatus,
+    Import,
 )
 from zveno.core.timezones import today_in
 from zveno.notifications.services import notify
@@ -418,8 +420,13 @@ def record(goal: Goal, ev: Evaluation) -> Goal:
     state = GoalState.REACHED if goal.reached_at else ev.state
     goal.state = state
     goal.current_value = _dec(ev.current)
+    goal.baseline_figure = _dec(ev.baseline)
+    goal.target_figure = _dec(ev.target_value)
+    goal.forecast_figure = _dec(ev.forecast)
+    goal.evaluated_for = ev.today
     goal.evaluated_at = now
-    fields = ["state", "current_value", "evaluated_at"]
+    fields = ["state", "current_value", "baseline_figure", "target_figure", "forecast_figure",
+              "evaluated_for", "evaluated_at"]  # fmt: skip
     if state == GoalState.REACHED and goal.reached_at is None:
         goal.reached_at = now
         fields.append("reached_at")
@@ -484,7 +491,62 @@ def evaluate_all(today: dt.date | None = None) -> int:
 
 
 def for_project(project, today: dt.date | None = None) -> list[tuple[Goal, Evaluation]]:
-    """The active goals of a project with a fresh evaluation each (read only), for the overview
-    page, the report and the agency view."""
-    goals = project.goals.filter(status=GoalStatus.ACTIVE).select_related("project")
-    return [(goal, evaluate(goal, today)) for goal in goals]
+    """The active goals of a project with their evaluation, for the overview page and the report.
+
+    On the project's today (the default) this is the stored evaluation; a goal whose stored one is
+    stale (``is_stale``) is evaluated and stored first, that goal only. Another day (a report of
+    an earlier period) is evaluated live and stores nothing."""
+    goals = list(project.goals.filter(status=GoalStatus.ACTIVE).select_related("project"))
+    now_day = today_in(project.timezone)
+    if today is not None and today != now_day:
+        return [(goal, evaluate(goal, today)) for goal in goals]
+    changed = figures_changed_at(project) if goals else None
+    out = []
+    for goal in goals:
+        if is_stale(goal, now_day, changed):
+            goal = record(goal, evaluate(goal, now_day))
+        out.append((goal, stored(goal)))
+    return out
+
+
+def figures_changed_at(project) -> dt.datetime | None:
+    """When an import or a collection last finished for the project (one query)."""
+    imported = Import.objects.filter(project_id=project.pk).order_by().values("project_id")
+    collected = Collection.objects.filter(project_id=project.pk).order_by().values("project_id")
+    found = Project.objects.filter(pk=project.pk).values(
+        imported=Subquery(imported.annotate(m=Max("finished_at")).values("m")[:1]),
+        collected=Subquery(collected.annotate(m=Max("finished_at")).values("m")[:1]),
+    )
+    known = [v for row in found for v in row.values() if v is not None]
+    return max(known, default=None)
+
+
+def is_stale(goal: Goal, today: dt.date, figures_changed: dt.datetime | None = None) -> bool:
+    """Never evaluated, evaluated on another day, or before its figures last changed."""
+    at = goal.evaluated_at
+    if at is None or goal.evaluated_for != today:
+        return True
+    if goal.inputs_changed_at is not None and goal.inputs_changed_at >= at:
+        return True
+    return figures_changed is not None and figures_changed >= at
+
+
+def stored(goal: Goal) -> Evaluation:
+    """The goal's last evaluation as saved on it (``record``), as ``evaluate`` returned it."""
+    start, end, b_start, b_end = window(goal)
+    today = goal.evaluated_for
+    elapsed = max((min(today, end) - start).days + 1, 0) if today else 0
+    baseline, current = _num(goal.baseline_figure), _num(goal.current_value)
+    target_val = _num(goal.target_figure)
+    prog = progress(goal.kind, current, baseline, target_val)
+    forecast_val = _num(goal.forecast_figure)
+    return Evaluation(start, end, b_start, b_end, baseline, current, target_val, prog,
+                      forecast_val, goal.state, today, elapsed, goal.kind)  # fmt: skip
+
+
+def figures_changed(project_id: int) -> None:
+    """A manual entry changed the project's figures: its active goals are evaluated on next read
+    (or by the beat task)."""
+    Goal.objects.filter(project_id=project_id, status=GoalStatus.ACTIVE).update(
+        inputs_changed_at=timezone.now()
+    )

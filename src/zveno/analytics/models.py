@@ -314,6 +314,15 @@ class Goal(models.Model):
     state = models.CharField(max_length=10, choices=GoalState.choices, default=GoalState.NO_DATA)
     current_value = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
     evaluated_at = models.DateTimeField(null=True, blank=True)
+    # What the pages show of the last evaluation (with ``state`` and ``current_value``): the
+    # baseline in effect, the target as a figure, the forecast, and the project's day it was for.
+    baseline_figure = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
+    target_figure = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
+    forecast_figure = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
+    evaluated_for = models.DateField(null=True, blank=True)
+    # The last change of the figures the goal is measured from (a manual entry); imports and
+    # collections are told by their own finished_at. Later than evaluated_at: evaluate again.
+    inputs_changed_at = models.DateTimeField(null=True, blank=True)
     reached_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

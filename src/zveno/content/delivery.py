@@ -30,6 +30,7 @@ from zveno.content.models import (
 from zveno.publishing import delivery
 from zveno.publishing.connectors.base import MediaFile, Post, registered_networks
 from zveno.publishing.models import Dispatch, DispatchState
+from zveno.team import summary as team_summary
 from zveno.workspaces.roles import JobRole
 
 SENDABLE = (State.APPROVED, State.SCHEDULED)
@@ -173,6 +174,7 @@ def delivered(dispatch: Dispatch) -> None:
             ContentItem.objects.filter(pk=item.pk, state__in=SENDABLE).update(
                 state=State.PUBLISHED, updated_at=timezone.now()
             )
+            team_summary.mark_changed([item.project_id])  # published: H4's share moves
     elif dispatch.state == S.FAILED:
         Publication.objects.filter(pk=publication.pk).exclude(
             status=PublicationStatus.PUBLISHED

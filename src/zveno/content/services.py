@@ -40,6 +40,7 @@ from zveno.content.policy import Level, assignee_for, levels_of, policy_of, step
 from zveno.core import bounds
 from zveno.publishing import services as publishing
 from zveno.publishing.models import Dispatch
+from zveno.team import summary as team_summary
 from zveno.workspaces import access
 from zveno.workspaces.models import Project, ProjectMembership
 from zveno.workspaces.roles import Capability, capabilities_for
@@ -164,6 +165,7 @@ def _sync_publications(item: ContentItem, channel_ids: list[int]) -> None:
     Publication.objects.bulk_create(
         Publication(item=item, channel=c) for pk, c in channels.items() if pk not in have
     )
+    team_summary.mark_changed([item.project_id])  # publications came in bulk
 
 
 @transaction.atomic
@@ -313,6 +315,7 @@ def _require_mover(granted: access.ProjectAccess, item: ContentItem, kind: str) 
 
 def _finish_step(item: ContentItem, kind: str, actor) -> None:
     item.steps.filter(kind=kind).update(done_at=timezone.now(), done_by=actor)
+    team_summary.mark_changed([item.project_id])  # a step done is load no more
 
 
 def _enter_approval(item: ContentItem, levels: list[Level], number: int) -> None:

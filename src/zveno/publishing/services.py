@@ -39,6 +39,7 @@ from zveno.publishing.models import (
 from zveno.workspaces import access
 from zveno.workspaces.models import Project
 from zveno.workspaces.roles import Capability
+from zveno.workspaces.services import PROJECT_CHANGED
 
 TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 MAX_SLOTS = 50
@@ -189,6 +190,7 @@ def sync_networks(actor, project: Project, networks: list[str]) -> None:
         )
     project.channels.filter(network__in=wanted, is_active=False).update(is_active=True)
     project.channels.exclude(network__in=wanted).update(is_active=False)
+    PROJECT_CHANGED(project)  # the active channels changed without a save
     set_networks(actor, project, networks)
 
 

@@ -12,10 +12,11 @@ class TeamConfig(AppConfig):
     def ready(self) -> None:
         # The seams of the apps below: a team follows its members and its playbook.
         from zveno.playbooks.services import PLAYBOOK_CHOSEN, PROJECT_STAGES
-        from zveno.team import selectors, services
+        from zveno.team import selectors, services, summary
         from zveno.workspaces.services import MEMBER_JOINED, MEMBER_LEFT
 
         MEMBER_JOINED.register(services.member_joined)
         MEMBER_LEFT.register(services.member_left)
         PLAYBOOK_CHOSEN.register(services.playbook_chosen)
         PROJECT_STAGES.register(selectors.stages)
+        summary.register()  # the stored summaries follow their inputs

@@ -233,3 +233,28 @@ class HealthSettings(models.Model):
 
     def __str__(self) -> str:
         return f"health settings of {self.workspace}"
+
+
+class TeamSummary(models.Model):
+    """A project's team health and load as last computed, so lists of projects read, not compute."""
+
+    project = models.OneToOneField(
+        Project, on_delete=models.CASCADE, primary_key=True, related_name="team_summary"
+    )
+    status = models.CharField(max_length=8, default="ok")  # the worst severity found, or "ok"
+    critical = models.PositiveSmallIntegerField(default=0)
+    warnings = models.PositiveSmallIntegerField(default=0)
+    infos = models.PositiveSmallIntegerField(default=0)
+    # The critical findings, each {"code": "H6", "title": {"ru": "…", "en": "…"}}: titles name
+    # people and numbers, so they are kept written out in every language of the interface.
+    critical_findings = models.JSONField(default=list, blank=True)
+    load_peak = models.IntegerField(null=True, blank=True)  # busiest staff member's peak, %
+    overloaded = models.PositiveSmallIntegerField(default=0)
+    computed_at = models.DateTimeField()
+    computed_for = models.DateField()  # the project's day the figures were computed on
+    # The last time one of the inputs (team, matrix, tasks, plan, channels, thresholds) changed;
+    # a summary computed before it is recomputed when read.
+    inputs_changed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"team summary of {self.project_id}"

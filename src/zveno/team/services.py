@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zveno.core import bounds
-from zveno.team import matrix
+from zveno.team import matrix, summary
 from zveno.team.models import (
     Agreement,
     AgreementAcceptance,
@@ -85,6 +85,7 @@ def build_from_playbook(project: Project, playbook, language: str = "ru") -> Non
             for position, item in enumerate(spec.checklist)
         )
         start = end + dt.timedelta(days=1)
+    summary.mark_changed([project.pk])  # the tasks came in bulk
 
 
 def _fit(text: str, limit: int) -> str:
@@ -99,6 +100,7 @@ def regenerate_matrix(project: Project, playbook) -> None:
     for area in project.areas.all():
         spec = playbook.area(area.code)
         _default_row(area, spec.raci, members)
+    summary.mark_changed([project.pk])  # the cells came in bulk
 
 
 def _default_row(area: Area, raci, members: list[ProjectMembership]) -> None:
@@ -247,6 +249,7 @@ def replace_matrix(actor, project: Project, cells: dict[str, dict[int, str]]) ->
         for mid, letters in row.items()
         if normalise_letters(letters)
     )
+    summary.mark_changed([project.pk])  # the cells came in bulk
     sync_agreement(project, actor)
 
 

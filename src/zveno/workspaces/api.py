@@ -15,6 +15,7 @@ from zveno.core.bounds import Day, Id
 from zveno.playbooks.models import Cadence, ProjectPlaybook
 from zveno.projects import services as project_services
 from zveno.publishing.models import Channel, Network
+from zveno.team import summary as team_summary
 from zveno.workspaces import access, selectors, services
 from zveno.workspaces.models import (
     GoalType,
@@ -35,6 +36,19 @@ class WorkspaceOut(Schema):
     role: str
 
 
+class TeamSummaryOut(Schema):
+    status: str = Field(description="The worst severity of the team's health findings, or ok.")
+    critical: int
+    warnings: int
+    infos: int
+    load_peak: int | None = Field(
+        description="The busiest staff member's peak load over the next four weeks, %; null "
+        "when no capacity is set or the caller may not see the team's load."
+    )
+    overloaded: int = Field(description="Members over the overload threshold (0 when hidden).")
+    computed_at: dt.datetime
+
+
 class ProjectOut(Schema):
     slug: str
     name: str
@@ -52,6 +66,9 @@ class ProjectOut(Schema):
     playbook: str | None = Field(description="Key of the playbook the project follows.")
     cadence: str | None
     networks: list[str] = Field(description="Networks of the project's active channels.")
+    team: TeamSummaryOut | None = Field(
+        description="Team health and load as last computed (recomputed when their inputs change)."
+    )
 
 
 class ProjectIn(Schema):
@@ -139,7 +156,7 @@ def _project_out(user, project: Project, extras: dict | None = None) -> dict:
     """One project as the API shows it; ``extras`` is what ``_extras`` read for a list at once."""
     if extras is None:
         extras = _extras(user, [project])
-    grant, chosen, networks = extras[project.pk]
+    grant, chosen, networks, stored = extras[project.pk]
     data = {name: getattr(project, name) for name in services.PROJECT_FIELDS}
     data.update(
         workspace=project.workspace.slug,
@@ -149,13 +166,30 @@ def _project_out(user, project: Project, extras: dict | None = None) -> dict:
         playbook=chosen.key if chosen else None,
         cadence=chosen.cadence if chosen else None,
         networks=sorted(networks),
+        team=_team_out(grant, stored),
     )
     return data
 
 
+def _team_out(grant, stored) -> dict | None:
+    if stored is None:
+        return None
+    shows_load = grant.can(Capability.MANAGE_TEAM) or grant.can(Capability.EDIT_CONTENT)
+    return {
+        "status": stored.status,
+        "critical": stored.critical,
+        "warnings": stored.warnings,
+        "infos": stored.infos,
+        "load_peak": stored.load_peak if shows_load else None,
+        "overloaded": stored.overloaded if shows_load else 0,
+        "computed_at": stored.computed_at,
+    }
+
+
 def _extras(user, projects: list[Project]) -> dict[int, tuple]:
-    """Grants, playbooks and active networks of these projects in four queries, whatever their
-    number: project pk -> (grant, chosen playbook or None, set of networks)."""
+    """Grants, playbooks, active networks and stored team summaries of these projects in five
+    queries, whatever their number: project pk -> (grant, chosen playbook or None, set of
+    networks, team summary or None)."""
     pks = [p.pk for p in projects]
     grants = access.grants_for(user, projects)
     rows = ProjectPlaybook.objects.filter(project_id__in=pks).only("project_id", "key", "cadence")
@@ -164,7 +198,8 @@ def _extras(user, projects: list[Project]) -> dict[int, tuple]:
     active = Channel.objects.filter(project_id__in=pks, is_active=True)
     for project_id, network in active.values_list("project_id", "network").distinct():
         networks[project_id].add(network)
-    return {pk: (grants[pk], chosen.get(pk), networks[pk]) for pk in pks}
+    stored = team_summary.for_projects(projects)
+    return {pk: (grants[pk], chosen.get(pk), networks[pk], stored.get(pk)) for pk in pks}
 
 
 def _member_out(m: ProjectMembership) -> dict:

@@ -31,6 +31,9 @@ from zveno.workspaces.roles import Capability, JobRole, WorkspaceRole
 MEMBER_JOINED = Seam("workspaces.member_joined")
 # (project, actor) after a membership is removed, in the same transaction.
 MEMBER_LEFT = Seam("workspaces.member_left")
+# (project) after a write that bypasses the models' save and delete (a queryset update, a bulk
+# create) changed what the project's team summaries are computed from, in the same transaction.
+PROJECT_CHANGED = Seam("workspaces.project_changed")
 
 PROJECT_FIELDS = (
     "name",

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from zveno.analytics import goals as goal_rules
 from zveno.analytics.models import (
     BUSINESS_COUNTERS,
     CHANNEL_COUNTERS,
@@ -128,6 +129,8 @@ def record_snapshot(
         _refresh_latest(locked)
         for name in (*(f"latest_{n}" for n in POST_COUNTERS), "last_captured_at"):
             setattr(post, name, getattr(locked, name))  # the caller's copy stays current
+    if source != Source.CONNECTOR:  # a collection is told by its Collection.finished_at
+        goal_rules.figures_changed(post.project_id)
     return snapshot
 
 
@@ -168,6 +171,7 @@ def create_post(
     post.save()
     if counters:
         record_snapshot(post, captured_at or timezone.now(), counters, source)
+    goal_rules.figures_changed(post.project_id)
     return post
 
 
@@ -183,6 +187,7 @@ def upsert_channel_day(
     day, _created = ChannelDay.objects.update_or_create(
         channel=channel, date=date, defaults={**clean, "project": project, "source": source}
     )
+    goal_rules.figures_changed(day.project_id)
     return day
 
 
@@ -229,4 +234,5 @@ def upsert_business_day(
     row.source = source
     row.updated_by = actor
     row.save()
+    goal_rules.figures_changed(row.project_id)
     return row

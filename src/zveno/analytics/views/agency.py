@@ -3,8 +3,9 @@
 Per project: how its active goals stand (by state), its critical health findings, the team's load
 (peak over the next four weeks, for those who may see the load) and reach and ERR of the last 30
 days against the 30 before. Goals and figures are read for all projects at once; health and load
-are read for all projects at once too (``workload.shared_reads_many``), so the page costs the same
-number of queries for 5 or 200 projects.
+are the stored team summaries (``team.summary``: kept when their inputs change, a stale one
+recomputed on read for its project only), so the page costs the same number of queries for 5 or
+200 projects and computes no rule.
 """
 
 from __future__ import annotations
@@ -18,12 +19,12 @@ from django.urls import path
 
 from zveno.analytics import formulas, summary
 from zveno.analytics.models import Goal, GoalState, GoalStatus
-from zveno.team import health, workload
+from zveno.team import summary as team_summary
 from zveno.workspaces import access
 from zveno.workspaces.roles import Capability
 
 DAYS = 30
-LOAD_WEEKS = 4
+LOAD_WEEKS = team_summary.LOAD_WEEKS
 STATE_ORDER = [
     GoalState.REACHED,
     GoalState.ON_TRACK,
@@ -78,17 +79,13 @@ def _goal_counts(projects) -> dict[int, list]:
     }
 
 
-def _team(row: Row, granted) -> None:
-    """Critical findings and, for those who may see it, the load; the team is read once."""
-    project = row.project
+def _team(row: Row, granted, stored) -> None:
+    """Critical findings and, for those who may see it, the load, as stored."""
     row.shows_load = granted.can(Capability.MANAGE_TEAM) or granted.can(Capability.EDIT_CONTENT)
-    with workload.shared_reads(project):  # inside agency_rows' read of every project
-        row.critical = [f for f in health.evaluate(project) if f.severity == health.CRITICAL]
-        if row.shows_load:
-            load = workload.project_load(project, weeks=LOAD_WEEKS)
-            peaks = [m.peak_percent for m in load.members if not m.is_expert_only]
-            row.load_peak = max((p for p in peaks if p is not None), default=None)
-            row.overloaded = len(load.overloaded)
+    row.critical = team_summary.critical_of(stored)
+    if row.shows_load and stored is not None:
+        row.load_peak = stored.load_peak
+        row.overloaded = stored.overloaded
 
 
 def agency_rows(user, workspace) -> list[Row]:
@@ -99,14 +96,14 @@ def agency_rows(user, workspace) -> list[Row]:
     projects = [p for p in projects if grants[p.pk].can(Capability.VIEW_ANALYTICS)]
     goals = _goal_counts(projects)
     figures = summary.compare_projects(projects, days=DAYS)
+    stored = team_summary.for_projects(projects)
     rows = []
-    with workload.shared_reads_many(projects, weeks=LOAD_WEEKS):
-        for project in projects:
-            row = Row(project, goals=goals.get(project.pk, []))
-            row.current = figures[project.pk]["current"]
-            row.previous = figures[project.pk]["previous"]
-            _team(row, grants[project.pk])
-            rows.append(row)
+    for project in projects:
+        row = Row(project, goals=goals.get(project.pk, []))
+        row.current = figures[project.pk]["current"]
+        row.previous = figures[project.pk]["previous"]
+        _team(row, grants[project.pk], stored.get(project.pk))
+        rows.append(row)
     return rows
 
 
