@@ -46,6 +46,11 @@ def _configure() -> None:
                 "schedule": 60.0,  # a job whose worker died is queued again within a minute
             },
             "evaluate-goals": {"task": "zveno.analytics.tasks.evaluate_goals", "schedule": 900.0},
+            # Stored team health and load: recomputed when inputs change; this is the net.
+            "refresh-team-summaries": {
+                "task": "zveno.team.tasks.refresh_team_summaries",
+                "schedule": 3600.0,
+            },
             "send-due-notifications": {
                 "task": "zveno.notifications.tasks.send_due",
                 "schedule": 60.0,
