@@ -14,8 +14,10 @@
 - A clock of its own (`advance(days=…)`): statistics grow with it, so a month can be simulated.
 - Tests read what arrived: `posts(group_id)`, `accepted[group_id]`, `photos`, `videos`, and may
   edit or delete a post "by hand" (`add_post`, `set_counters`, `remove_post`).
-- VK ID: `/authorize` (approves at once for `oauth_user` and redirects with a code) and
-  `/oauth2/auth` (the code for tokens, PKCE S256 checked).
+- VK ID: `/authorize` (approves at once for `oauth_user` and redirects with a code, `state` and
+  `device_id`) and `/oauth2/auth` (the code for tokens, PKCE S256, redirect_uri and device_id
+  checked; `grant_type=refresh_token` renews a pair, each refresh token once). Its access tokens
+  expire after an hour of the fake's clock (error 5); `revoke_refresh_tokens()` refuses renewals.
 """
 
 from __future__ import annotations
@@ -73,6 +75,7 @@ class Token:
     scopes: tuple[str, ...]
     manages: dict[int, int]  # group id -> admin_level (1 moderator, 2 editor, 3 administrator)
     revoked: bool = False
+    expires_at: float | None = None  # VK ID's access tokens live an hour (the fake's clock)
 
 
 @dataclass
@@ -118,6 +121,8 @@ class FakeVk(FakeApi):
         self.oauth_scopes: tuple[str, ...] = ALL_SCOPES
         self._codes: dict[str, dict] = {}
         self._refresh_tokens: dict[str, str] = {}  # refresh token -> device id
+        self.authorized: list[dict] = []  # the query of every /authorize visit
+        self.refreshed = 0  # access tokens renewed with a refresh token
 
     # --- time ---------------------------------------------------------------------------------
     def now(self) -> float:
@@ -165,6 +170,11 @@ class FakeVk(FakeApi):
         with self.lock:
             self.tokens[token] = Token(user_id, tuple(scopes), dict(manages or {}))
         return token
+
+    def revoke_refresh_tokens(self) -> None:
+        """VK ID forgets every refresh token (the person revoked the app's access)."""
+        with self.lock:
+            self._refresh_tokens.clear()
 
     def revoke(self, token: str) -> None:
         with self.lock:
@@ -263,6 +273,8 @@ class FakeVk(FakeApi):
         token = self.tokens.get(raw)
         if token is None or token.revoked:
             raise VkFault(5)
+        if token.expires_at is not None and self.now() >= token.expires_at:
+            raise VkFault(5, "User authorization failed: access_token has expired.")
         return token
 
     def _rate(self, params: dict, req: Request) -> None:
@@ -591,6 +603,7 @@ class FakeVk(FakeApi):
         code = secrets.token_urlsafe(16)
         device_id = secrets.token_urlsafe(12)
         with self.lock:
+            self.authorized.append(dict(q))
             self._codes[code] = {
                 "challenge": q["code_challenge"], "redirect_uri": q.get("redirect_uri", ""),
                 "device_id": device_id, "scope": q.get("scope", ""),
@@ -622,6 +635,7 @@ class FakeVk(FakeApi):
         token = "vk1.a." + secrets.token_urlsafe(24)
         manages = dict.fromkeys(self.groups, 3)
         self.add_token(token, self.oauth_user, manages, self.oauth_scopes)
+        self.tokens[token].expires_at = self.now() + 3600
         refresh = "vk1.r." + secrets.token_urlsafe(24)
         with self.lock:
             self._refresh_tokens[refresh] = device_id
@@ -636,6 +650,10 @@ class FakeVk(FakeApi):
             device_id = self._refresh_tokens.pop(form.get("refresh_token", ""), None)
         if device_id is None or device_id != form.get("device_id"):
             return Response.json({"error": "invalid_grant", "error_description": "refresh"})
+        if form.get("client_id") != self.client_id:
+            return Response.json({"error": "invalid_client"})
+        with self.lock:
+            self.refreshed += 1
         return Response.json(self._issue(form.get("state", ""), device_id))
 
 

@@ -234,6 +234,10 @@ ZVENO_ENCRYPTION_KEYS = env_list("ZVENO_ENCRYPTION_KEY", [])
 ZVENO_TELEGRAM_API_URL = env_str("ZVENO_TELEGRAM_API_URL", "https://api.telegram.org")
 ZVENO_VK_API_URL = env_str("ZVENO_VK_API_URL", "https://api.vk.com/method")
 ZVENO_MAX_API_URL = env_str("ZVENO_MAX_API_URL", "https://platform-api.max.ru")
+# VK ID (OAuth 2.1 with PKCE): a VK community connects with a button instead of a pasted token
+# when ZVENO_BASE_URL is public HTTPS and the VK ID app's id is set (README, "VK ID").
+ZVENO_VK_CLIENT_ID = env_str("ZVENO_VK_CLIENT_ID")
+ZVENO_VK_ID_URL = env_str("ZVENO_VK_ID_URL", "https://id.vk.com")
 # The messenger bot (bots app): one bot per messenger, by token. Long polling inside `zveno serve`
 # by default; a webhook when ZVENO_BASE_URL is public HTTPS (ZVENO_BOT_MODE=auto), its secret
 # header checked. Link tokens of the profile's deep links expire after ZVENO_BOT_LINK_MINUTES.

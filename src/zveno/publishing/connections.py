@@ -8,6 +8,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from zveno.core import crypto
+from zveno.publishing import vk_id
 from zveno.publishing.connectors.base import Outcome, OutcomeKind, Target
 from zveno.publishing.models import Channel, Connection, DispatchState, HoldReason, Network
 
@@ -25,9 +26,13 @@ BASE_URL_SETTINGS = {
 
 
 def target_for(channel: Channel, timeout: float = 30.0) -> Target:
-    """The connector's view of the channel: its handle, decrypted secrets and API base URL."""
+    """The connector's view of the channel: its handle, decrypted secrets and API base URL (a
+    VK ID token about to expire is renewed first, ``vk_id.fresh_credentials``)."""
     base_url = getattr(settings, BASE_URL_SETTINGS.get(channel.network, ""), "")
-    return Target(channel.handle, crypto.decrypt(channel.credentials), base_url, timeout)
+    secrets = crypto.decrypt(channel.credentials)
+    if secrets.get("refresh_token"):  # connected through VK ID: renewed before it expires
+        secrets = vk_id.fresh_credentials(channel, secrets)
+    return Target(channel.handle, secrets, base_url, timeout)
 
 
 def record_connection(channel: Channel, outcome: Outcome) -> Channel:

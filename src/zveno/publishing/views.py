@@ -20,13 +20,14 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from zveno.content import selectors as content_selectors
 from zveno.content.models import Publication, State
 from zveno.core.forms import apply_errors
-from zveno.publishing import delivery, services
+from zveno.publishing import delivery, services, vk_id
 from zveno.publishing.models import (
+    Channel,
     Dispatch,
     DispatchState,
     Format,
@@ -162,10 +163,14 @@ class ConnectForm(forms.Form):
 
 def _connect_context(channel) -> dict:
     field = services.SECRET_FIELDS.get(channel.network, ("",))[0]
+    vk = channel.network == Network.VK and services.can_connect(channel)
     return {
         "can_connect": services.can_connect(channel),
         "secret_field": field,
         "connect_form": ConnectForm(),
+        "vk_id_offered": vk and not vk_id.unavailable_reason(),
+        "vk_id_missing": vk_id.unavailable_reason() if vk else "",
+        "via_vk_id": vk and vk_id.via_vk_id(channel),
     }
 
 
@@ -273,6 +278,51 @@ def channel_test(request, slug: str, channel_id: int):
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         back = reverse("publishing:channel_edit", args=[project.slug, channel.pk])
     return redirect(back)
+
+
+@access.member_required
+@require_POST
+def channel_vk_id(request, slug: str, channel_id: int):
+    """ "Connect with VK ID": off to VK ID with a signed state and a PKCE challenge."""
+    project = access.project_for(request.user, slug, need=Capability.MANAGE_PROJECT)
+    channel = get_object_or_404(project.channels, pk=channel_id)
+    try:
+        return redirect(vk_id.start(request.user, channel, request.session))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("publishing:channel_edit", project.slug, channel.pk)
+
+
+@access.member_required
+@require_GET
+def vk_id_callback(request):
+    """VK ID sends the person back here (the app's one redirect URL) with a code for tokens."""
+    params = request.GET
+    try:
+        channel_id, verifier = vk_id.read_state(request.user, params.get("state"), request.session)
+    except vk_id.StateRefused as exc:
+        access.own_account(request.user)  # nothing of any project is touched or shown
+        messages.error(request, " ".join(exc.messages))
+        return redirect("home")
+    slug = Channel.objects.filter(pk=channel_id).values_list("project__slug", flat=True).first()
+    project = access.project_for(request.user, slug or "", need=Capability.MANAGE_PROJECT)
+    channel = get_object_or_404(project.channels, pk=channel_id)
+    back = redirect("publishing:channel_edit", project.slug, channel.pk)
+    if params.get("error") or not params.get("code"):
+        detail = params.get("error_description") or params.get("error") or _("no code")
+        messages.error(
+            request, _("VK ID did not connect the community: %(why)s.") % {"why": detail}
+        )
+        return back
+    device_id = params.get("device_id", "")
+    try:
+        tokens = vk_id.exchange(verifier, params["code"], device_id, params["state"])
+        channel = vk_id.store(request.user, channel, vk_id.secrets_of(tokens, device_id))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return back
+    _say_result(request, services.test_connection(request.user, channel))
+    return back
 
 
 def _say_result(request, channel) -> None:
@@ -390,4 +440,6 @@ urls = [
         "p/<slug:slug>/channels/<int:channel_id>/connect/", channel_connect, name="channel_connect"
     ),
     path("p/<slug:slug>/channels/<int:channel_id>/test/", channel_test, name="channel_test"),
+    path("p/<slug:slug>/channels/<int:channel_id>/vk-id/", channel_vk_id, name="channel_vk_id"),
+    path("channels/vk-id/callback/", vk_id_callback, name="vk_id_callback"),
 ]
