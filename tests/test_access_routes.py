@@ -221,18 +221,18 @@ WEB_FORMS = {
         "cadence_post": "3",
     },
     "content:publication_edit": {"planned_at": "2026-11-20T15:00", "text": "Свой текст"},
-    "workspaces:project_create": {
+    "projects:project_create": {
         "name": "Новый проект", "niche": "ecommerce", "goal_type": "reach_traffic",
         "start_date": "2026-12-01", "timezone": "Europe/Moscow", "status": "active",
     },
-    "workspaces:project_edit": {
+    "projects:project_edit": {
         "name": "Переименован", "slug": "alpha", "niche": "real_estate", "goal_type": "leads",
         "start_date": "2026-11-02", "timezone": "Europe/Moscow", "status": "paused",
     },
-    "workspaces:members": {"email": "new@example.test", "roles": ["designer"],
+    "projects:members": {"email": "new@example.test", "roles": ["designer"],
                            "capacity_hours": "10", "language": "ru"},
-    "workspaces:member_edit": {"roles": ["copywriter", "designer"], "capacity_hours": "35"},
-    "workspaces:workspace_people": {"workspace_role": "member", "language": "ru"},
+    "projects:member_edit": {"roles": ["copywriter", "designer"], "capacity_hours": "35"},
+    "projects:workspace_people": {"workspace_role": "member", "language": "ru"},
     "accounts:profile": {"name": "Новое Имя", "language": "ru", "timezone": "Asia/Omsk"},
     "accounts:tokens": {"name": "script"},
     "accounts:set_language": {"language": "en", "next": "/"},
@@ -379,7 +379,7 @@ API = api_routes()
 
 def test_discovery_finds_the_routes():
     names = {name for name, _ in WEB}
-    assert {"home", "accounts:login", "workspaces:project", "workspaces:members"} <= names
+    assert {"home", "accounts:login", "projects:project", "projects:members"} <= names
     assert ("POST", "/api/v1/projects/{slug}/members") in API
     assert ("GET", "/api/v1/projects") in API
 

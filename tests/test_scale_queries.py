@@ -126,11 +126,11 @@ def test_the_project_menu_costs_the_same_for_5_and_50_projects(agency, client):
     """The side menu lists every project; the workspace page lists them too."""
     owner, workspace, grow = agency
     client.force_login(owner)
-    five, fifty = _counts(client, grow, reverse("workspaces:workspace", args=[workspace.slug]))
+    five, fifty = _counts(client, grow, reverse("projects:workspace", args=[workspace.slug]))
     assert five == fifty <= 10, (five, fifty)
     assert (
         "client-49"
-        in client.get(reverse("workspaces:workspace", args=[workspace.slug])).content.decode()
+        in client.get(reverse("projects:workspace", args=[workspace.slug])).content.decode()
     )
 
 

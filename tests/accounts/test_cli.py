@@ -104,7 +104,7 @@ def test_demo_creates_the_workspace_projects_and_people(db, client):
     assert set(passwords) >= {"demo", *EXPERTS}
 
     assert client.login(username="demo", password=passwords["demo"])
-    page = client.get(reverse("workspaces:workspace", args=["demo"]))
+    page = client.get(reverse("projects:workspace", args=["demo"]))
     assert page.status_code == 200
     assert {p.slug for p in page.context["projects"]} == DEMO_SLUGS
     client.logout()
@@ -114,14 +114,14 @@ def test_demo_creates_the_workspace_projects_and_people(db, client):
         home = client.get(reverse("home"))
         if len(slugs) == 1:
             assert home.status_code == 302
-            assert home["Location"] == reverse("workspaces:project", args=[*slugs])
+            assert home["Location"] == reverse("projects:project", args=[*slugs])
         else:
             assert {p.slug for p in home.context["projects"]} == slugs
         for slug in slugs:
-            assert client.get(reverse("workspaces:project", args=[slug])).status_code == 200
+            assert client.get(reverse("projects:project", args=[slug])).status_code == 200
         for other in DEMO_SLUGS - slugs:
-            assert client.get(reverse("workspaces:project", args=[other])).status_code == 404
-        assert client.get(reverse("workspaces:workspace", args=["demo"])).status_code == 404
+            assert client.get(reverse("projects:project", args=[other])).status_code == 404
+        assert client.get(reverse("projects:workspace", args=["demo"])).status_code == 404
         for membership in ProjectMembership.objects.filter(user__username=expert):
             assert membership.roles == ["expert"]
         client.logout()
@@ -173,7 +173,7 @@ def test_createadmin_noinput_creates_an_owner_of_a_new_workspace(db, monkeypatch
     assert "boss" in output
     assert client.login(username="boss@example.test", password=ADMIN_PASSWORD)
     home = client.get(reverse("home"))
-    assert home["Location"] == reverse("workspaces:workspace", args=[membership.workspace.slug])
+    assert home["Location"] == reverse("projects:workspace", args=[membership.workspace.slug])
     assert client.get(home["Location"]).context["can_create"] is True
 
 

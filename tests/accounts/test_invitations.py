@@ -47,7 +47,7 @@ def team_invite(client, slug: str, **overrides):
         "language": "ru",
         **overrides,
     }
-    return client.post(reverse("workspaces:members", args=[slug]), data)
+    return client.post(reverse("projects:members", args=[slug]), data)
 
 
 def created_invitation(client, response, page: str) -> tuple[Invitation, str]:
@@ -64,7 +64,7 @@ def created_invitation(client, response, page: str) -> tuple[Invitation, str]:
 
 
 def team_invitation(client, slug: str, **overrides) -> tuple[Invitation, str]:
-    page = reverse("workspaces:members", args=[slug])
+    page = reverse("projects:members", args=[slug])
     return created_invitation(client, team_invite(client, slug, **overrides), page)
 
 
@@ -100,9 +100,7 @@ def test_invite_by_email_on_team_page_queues_the_email_after_commit(
             client, "alpha", email="Dina@Example.test", name="Дина", roles=["designer"]
         )
     invitation = Invitation.objects.get(email="dina@example.test")
-    shown, _link = created_invitation(
-        client, response, reverse("workspaces:members", args=["alpha"])
-    )
+    shown, _link = created_invitation(client, response, reverse("projects:members", args=["alpha"]))
     assert invitation.email_status == EmailStatus.PENDING
     assert invitation.project == world.alpha
     assert invitation.job_roles == ["designer"]
@@ -113,7 +111,7 @@ def test_invite_by_email_on_team_page_queues_the_email_after_commit(
     assert mail.outbox == []
     assert shown == invitation
     # The pending invitation is listed on the team page; reloading it sends nothing again.
-    page = client.get(reverse("workspaces:members", args=["alpha"]))
+    page = client.get(reverse("projects:members", args=["alpha"]))
     assert invitation in [inv for inv, _link in page.context["invitations"]]
     assert page.context["created"] is None
     assert Invitation.objects.filter(email="dina@example.test").count() == 1
@@ -304,7 +302,7 @@ def test_link_invitation_registers_logs_in_and_joins_with_roles_and_capacity(wor
     response = register(client, path)
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("workspaces:project", args=["alpha"])
+    assert response["Location"] == reverse("projects:project", args=["alpha"])
     user = User.objects.get(username="dina")
     assert signed_in_user_id(client) == str(user.pk)
     assert user.check_password(NEW_PASSWORD)
@@ -345,7 +343,7 @@ def test_an_expired_link_answers_410(world, client):
 def test_a_revoked_link_answers_410(world, login, client):
     owner_client = login(world.users["owner"])
     response = owner_client.post(
-        reverse("workspaces:invitation_revoke", args=["alpha", world.invitation.pk])
+        reverse("projects:invitation_revoke", args=["alpha", world.invitation.pk])
     )
     assert response.status_code == 302
     world.invitation.refresh_from_db()
@@ -402,7 +400,7 @@ def test_signed_in_user_accepts_with_post_and_roles_are_added(world, login):
     response = client.post(path)
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("workspaces:project", args=["alpha"])
+    assert response["Location"] == reverse("projects:project", args=["alpha"])
     membership = ProjectMembership.objects.get(project=world.alpha, user=copywriter)
     assert membership.roles == ["copywriter", "designer"]  # added, never removed
     assert membership.capacity_hours == Decimal("20")
@@ -415,26 +413,26 @@ def test_signed_in_user_from_another_agency_joins_the_project(world, login):
     path = link_path(world.invitation_link)
     outsider = world.users["outsider"]
     client = login(outsider)
-    assert client.get(reverse("workspaces:project", args=["alpha"])).status_code == 404
+    assert client.get(reverse("projects:project", args=["alpha"])).status_code == 404
 
     response = client.post(path)
 
     assert response.status_code == 302
     membership = ProjectMembership.objects.get(project=world.alpha, user=outsider)
     assert membership.roles == ["designer"]
-    assert client.get(reverse("workspaces:project", args=["alpha"])).status_code == 200
+    assert client.get(reverse("projects:project", args=["alpha"])).status_code == 200
     # A project invitation does not open the workspace.
-    assert client.get(reverse("workspaces:workspace", args=["ws-a"])).status_code == 404
-    assert client.get(reverse("workspaces:project", args=["alpha-two"])).status_code == 404
+    assert client.get(reverse("projects:workspace", args=["ws-a"])).status_code == 404
+    assert client.get(reverse("projects:project", args=["alpha-two"])).status_code == 404
 
 
 def test_workspace_admin_invitation_lets_the_new_user_manage_the_workspace(world, login, client):
     owner_client = login(world.users["owner"])
     response = owner_client.post(
-        reverse("workspaces:workspace_people", args=["ws-a"]),
+        reverse("projects:workspace_people", args=["ws-a"]),
         {"email": "", "name": "Мария", "workspace_role": "admin", "language": "ru"},
     )
-    page = reverse("workspaces:workspace_people", args=["ws-a"])
+    page = reverse("projects:workspace_people", args=["ws-a"])
     invitation, link = created_invitation(owner_client, response, page)
     assert invitation.workspace_role == "admin"
     assert invitation.project is None
@@ -444,16 +442,16 @@ def test_workspace_admin_invitation_lets_the_new_user_manage_the_workspace(world
     response = register(client, path, name="Мария", username="maria", email="maria@example.test")
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("workspaces:workspace", args=["ws-a"])
+    assert response["Location"] == reverse("projects:workspace", args=["ws-a"])
     maria = User.objects.get(username="maria")
     assert WorkspaceMembership.objects.get(user=maria, workspace=world.workspace_a).role == "admin"
-    page = client.get(reverse("workspaces:workspace", args=["ws-a"]))
+    page = client.get(reverse("projects:workspace", args=["ws-a"]))
     assert page.status_code == 200
     assert {p.slug for p in page.context["projects"]} == {"alpha", "alpha-two"}
     assert page.context["can_create"] is True
-    assert client.get(reverse("workspaces:project_create", args=["ws-a"])).status_code == 200
+    assert client.get(reverse("projects:project_create", args=["ws-a"])).status_code == 200
     created = client.post(
-        reverse("workspaces:project_create", args=["ws-a"]),
+        reverse("projects:project_create", args=["ws-a"]),
         {
             "name": "Проект Марии",
             "slug": "",
@@ -467,7 +465,7 @@ def test_workspace_admin_invitation_lets_the_new_user_manage_the_workspace(world
     assert created.status_code == 302
     project = Project.objects.get(name="Проект Марии")
     assert project.workspace == world.workspace_a
-    assert created["Location"] == reverse("workspaces:project", args=[project.slug])
+    assert created["Location"] == reverse("projects:project", args=[project.slug])
 
 
 def test_workspace_invitation_never_demotes_an_existing_owner(world, login):
@@ -536,13 +534,13 @@ def test_invited_expert_sees_only_their_project(world, login, client):
     response = register(client, path, name="Эксперт", username="guru", email="guru@example.test")
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("workspaces:project", args=["alpha"])
+    assert response["Location"] == reverse("projects:project", args=["alpha"])
     project_page = client.get(response["Location"])
     assert project_page.status_code == 200
     assert CANARY_A2 not in project_page.content.decode()
     home = client.get(reverse("home"))
     assert home.status_code == 302
-    assert home["Location"] == reverse("workspaces:project", args=["alpha"])
-    assert client.get(reverse("workspaces:workspace", args=["ws-a"])).status_code == 404
-    assert client.get(reverse("workspaces:project", args=["alpha-two"])).status_code == 404
-    assert client.get(reverse("workspaces:project_edit", args=["alpha"])).status_code == 403
+    assert home["Location"] == reverse("projects:project", args=["alpha"])
+    assert client.get(reverse("projects:workspace", args=["ws-a"])).status_code == 404
+    assert client.get(reverse("projects:project", args=["alpha-two"])).status_code == 404
+    assert client.get(reverse("projects:project_edit", args=["alpha"])).status_code == 403

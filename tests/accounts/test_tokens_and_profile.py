@@ -212,14 +212,14 @@ def test_login_page_is_russian_by_default_even_when_the_browser_asks_for_english
 def test_switching_to_english_in_the_profile_changes_the_next_page(world, login):
     user = world.users["copywriter"]
     client = login(user)
-    assert html_lang(client.get(reverse("workspaces:project", args=["alpha"]))) == "ru"
+    assert html_lang(client.get(reverse("projects:project", args=["alpha"]))) == "ru"
 
     response = client.post(reverse("accounts:profile"), profile_form(user, language="en"))
 
     assert response.status_code == 302
     user.refresh_from_db()
     assert user.language == "en"
-    page = client.get(reverse("workspaces:project", args=["alpha"]))
+    page = client.get(reverse("projects:project", args=["alpha"]))
     assert html_lang(page) == "en"
     assert page["Content-Language"] == "en"
 
@@ -227,7 +227,7 @@ def test_switching_to_english_in_the_profile_changes_the_next_page(world, login)
 def test_set_language_for_a_signed_in_user_is_saved_on_the_profile(world, login):
     user = world.users["smm"]
     client = login(user)
-    target = reverse("workspaces:project", args=["alpha"])
+    target = reverse("projects:project", args=["alpha"])
 
     response = client.post(reverse("accounts:set_language"), {"language": "en", "next": target})
 
@@ -314,7 +314,7 @@ def test_login_by_username_or_email(world, client, login_as):
     assert client.session["_auth_user_id"] == str(world.users["smm"].pk)
     # The only workspace of the smm is where "home" leads.
     home = client.get(response["Location"])
-    assert home["Location"] == reverse("workspaces:workspace", args=["ws-a"])
+    assert home["Location"] == reverse("projects:workspace", args=["ws-a"])
 
 
 @pytest.mark.parametrize("login_as", ["smm", "smm@example.test", "nobody@example.test"])

@@ -98,7 +98,7 @@ def test_strangers_and_anonymous_are_kept_out(figures, client):
 
 def test_the_workspace_page_links_here(figures, client):
     client.force_login(figures.users["owner"])
-    page = client.get(reverse("workspaces:workspace", args=[figures.workspace_a.slug]))
+    page = client.get(reverse("projects:workspace", args=[figures.workspace_a.slug]))
     assert url(figures.workspace_a) in page.content.decode()
 
 

@@ -125,7 +125,7 @@ def test_a_stored_row_out_of_range_is_repaired_and_pages_work(world, login, api)
     goal.refresh_from_db()
     assert goal.starts_on == dt.date(2099, 12, 31)
     client = login(world.users["owner"])
-    for name in ("workspaces:project", "team:tasks", "team:workload", "analytics:goals"):
+    for name in ("projects:project", "team:tasks", "team:workload", "analytics:goals"):
         assert client.get(reverse(name, args=["alpha"])).status_code == 200, name
     assert api(world, "owner").get(TASKS).status_code == 200
 

@@ -23,7 +23,7 @@ PAGES = [
     ("content:request_new", {}),
     ("analytics:goal_new", {}),
     ("analytics:daily", {}),
-    ("workspaces:project_edit", {}),
+    ("projects:project_edit", {}),
 ]
 
 
@@ -45,5 +45,5 @@ def test_date_inputs_carry_iso_values_in_a_russian_interface(world, login, route
     values = _values(page.content.decode())
     for kind, value in values:
         assert ISO[kind].match(value), (route, kind, value)
-    if route in {"content:plan_draft", "workspaces:project_edit"}:
+    if route in {"content:plan_draft", "projects:project_edit"}:
         assert values, f"{route} pre-fills its dates"

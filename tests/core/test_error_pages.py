@@ -15,7 +15,7 @@ from django.views.defaults import server_error
 
 def test_a_missing_page_for_a_member_keeps_the_chrome_and_says_it_in_russian(world, login):
     client = login(world.users["outsider"])
-    page = client.get(reverse("workspaces:project", args=[world.alpha.slug]))
+    page = client.get(reverse("projects:project", args=[world.alpha.slug]))
     html = page.content.decode()
     assert page.status_code == 404
     assert "Страница не найдена" in html and "Not Found" not in html

@@ -192,7 +192,7 @@ def test_delete_removes_an_unused_channel_and_refuses_a_used_one(world, login):
 def test_settings_and_the_plan_link_to_the_channels(world, login):
     client = login(world.users["owner"])
     target = url("channels", world)
-    settings = client.get(reverse("workspaces:project_edit", args=[world.alpha.slug]))
+    settings = client.get(reverse("projects:project_edit", args=[world.alpha.slug]))
     assert target in settings.content.decode()
     plan = client.get(reverse("content:items", args=[world.alpha.slug]))
     assert target in plan.content.decode()

@@ -44,11 +44,11 @@ def alpha_form(**overrides) -> dict:
 
 
 def create_url(ws_slug: str = "ws-a") -> str:
-    return reverse("workspaces:project_create", args=[ws_slug])
+    return reverse("projects:project_create", args=[ws_slug])
 
 
 def edit_url(slug: str = "alpha") -> str:
-    return reverse("workspaces:project_edit", args=[slug])
+    return reverse("projects:project_edit", args=[slug])
 
 
 # --- creating ---------------------------------------------------------------------------------
@@ -63,7 +63,7 @@ def test_create_project_gives_a_latin_slug_and_makes_the_creator_smm(world, logi
     project = Project.objects.get(name="Запуск курса")
     assert project.slug == "zapusk-kursa"
     assert response.status_code == 302
-    assert response["Location"] == reverse("workspaces:project", args=["zapusk-kursa"])
+    assert response["Location"] == reverse("projects:project", args=["zapusk-kursa"])
     assert project.workspace == world.workspace_a
     assert project.niche == "info_product"
     assert project.goal_type == "launch_sales"
@@ -159,7 +159,7 @@ def test_edit_project_on_the_settings_page(world, login):
     )
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("workspaces:project", args=["alpha"])
+    assert response["Location"] == reverse("projects:project", args=["alpha"])
     world.alpha.refresh_from_db()
     assert world.alpha.name == "Альфа, второй сезон"
     assert world.alpha.end_date == dt.date(2027, 2, 28)
@@ -173,9 +173,9 @@ def test_changing_the_slug_moves_the_project(world, login):
     client = login(world.users["owner"])
     response = client.post(edit_url(), alpha_form(slug="alpha-renamed"))
     assert response.status_code == 302
-    assert response["Location"] == reverse("workspaces:project", args=["alpha-renamed"])
-    assert client.get(reverse("workspaces:project", args=["alpha-renamed"])).status_code == 200
-    assert client.get(reverse("workspaces:project", args=["alpha"])).status_code == 404
+    assert response["Location"] == reverse("projects:project", args=["alpha-renamed"])
+    assert client.get(reverse("projects:project", args=["alpha-renamed"])).status_code == 200
+    assert client.get(reverse("projects:project", args=["alpha"])).status_code == 404
 
 
 def test_edit_with_end_before_start_changes_nothing(world, login):
@@ -215,7 +215,7 @@ def test_copywriter_gets_403_on_the_settings_page(world, login):
 )
 def test_workspace_page_lists_only_projects_visible_to_the_persona(world, login, persona, expected):
     client = login(world.users[persona])
-    response = client.get(reverse("workspaces:workspace", args=["ws-a"]))
+    response = client.get(reverse("projects:workspace", args=["ws-a"]))
     assert response.status_code == 200
     assert {p.slug for p in response.context["projects"]} == expected
     body = response.content.decode()
@@ -228,7 +228,7 @@ def test_workspace_page_lists_only_projects_visible_to_the_persona(world, login,
 
 def test_workspace_page_query_count_does_not_grow_with_projects(world, login):
     client = login(world.users["owner"])
-    url = reverse("workspaces:workspace", args=["ws-a"])
+    url = reverse("projects:workspace", args=["ws-a"])
     client.get(url)  # warm up the session
     with CaptureQueriesContext(connection) as small:
         client.get(url)
@@ -258,7 +258,7 @@ def test_workspace_page_with_30_projects_stays_within_a_fixed_query_budget(
         )
     client = login(world.users["owner"])
     with django_assert_max_num_queries(12):
-        response = client.get(reverse("workspaces:workspace", args=["ws-a"]))
+        response = client.get(reverse("projects:workspace", args=["ws-a"]))
     assert response.status_code == 200
     assert response.content.decode().count('href="/p/') >= 32
 
@@ -267,7 +267,7 @@ def test_workspace_page_with_30_projects_stays_within_a_fixed_query_budget(
 
 
 def member_edit_url(membership) -> str:
-    return reverse("workspaces:member_edit", args=[membership.project.slug, membership.pk])
+    return reverse("projects:member_edit", args=[membership.project.slug, membership.pk])
 
 
 def test_member_edit_via_htmx_saves_and_returns_the_row(world, login):
@@ -322,14 +322,14 @@ def test_removing_a_member(world, login):
     client = login(world.users["owner"])
 
     response = client.post(
-        reverse("workspaces:member_remove", args=["alpha", membership.pk]), follow=False
+        reverse("projects:member_remove", args=["alpha", membership.pk]), follow=False
     )
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("workspaces:members", args=["alpha"])
+    assert response["Location"] == reverse("projects:members", args=["alpha"])
     assert not ProjectMembership.objects.filter(pk=membership.pk).exists()
     copywriter = login(world.users["copywriter"])
-    assert copywriter.get(reverse("workspaces:project", args=["alpha"])).status_code == 404
+    assert copywriter.get(reverse("projects:project", args=["alpha"])).status_code == 404
 
 
 def test_you_cannot_remove_yourself(world, login):
@@ -337,7 +337,7 @@ def test_you_cannot_remove_yourself(world, login):
     own = ProjectMembership.objects.get(project=world.alpha, user=owner)
     client = login(owner)
 
-    response = client.post(reverse("workspaces:member_remove", args=["alpha", own.pk]))
+    response = client.post(reverse("projects:member_remove", args=["alpha", own.pk]))
 
     assert response.status_code == 302
     assert ProjectMembership.objects.filter(pk=own.pk).exists()
@@ -351,12 +351,12 @@ def test_removing_a_member_with_htmx_redirects_to_the_team_page(world, login):
     client = login(world.users["owner"])
 
     response = client.post(
-        reverse("workspaces:member_remove", args=["alpha", membership.pk]),
+        reverse("projects:member_remove", args=["alpha", membership.pk]),
         headers={"HX-Request": "true"},
     )
 
     assert response.status_code == 200
     assert not ProjectMembership.objects.filter(pk=membership.pk).exists()
     target = response["HX-Redirect"]
-    assert target.endswith(reverse("workspaces:members", args=["alpha"]))
+    assert target.endswith(reverse("projects:members", args=["alpha"]))
     assert client.get(target).status_code == 200

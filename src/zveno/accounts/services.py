@@ -280,8 +280,8 @@ INVITATION_LANDING = Seam("accounts.invitation_landing")
 
 def invitation_destination(invitation: Invitation) -> str:
     if invitation.project_id:
-        return reverse("workspaces:project", args=[invitation.project.slug])
-    return reverse("workspaces:workspace", args=[invitation.workspace.slug])
+        return reverse("projects:project", args=[invitation.project.slug])
+    return reverse("projects:workspace", args=[invitation.workspace.slug])
 
 
 def invitation_landing(invitation: Invitation) -> str:

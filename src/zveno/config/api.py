@@ -22,10 +22,10 @@ from zveno.core import throttle
 from zveno.core.api import document_errors
 from zveno.core.middleware import request_language
 from zveno.playbooks.api import router as playbooks_router
+from zveno.projects.api import router as projects_router
 from zveno.publishing.api import router as channels_router
 from zveno.team.api import router as team_router
 from zveno.webhooks.api import router as webhooks_router
-from zveno.workspaces.api import router as workspaces_router
 
 
 class BearerToken(HttpBearer):
@@ -123,7 +123,7 @@ def http_error(request, exc: HttpError):
 
 
 api.add_router("", accounts_router)
-api.add_router("", workspaces_router)
+api.add_router("", projects_router)
 api.add_router("", playbooks_router)
 api.add_router("", team_router)
 api.add_router("", content_router)

@@ -1,12 +1,12 @@
 from django.urls import include, path
 
 from zveno.config.api import api
-from zveno.workspaces import views as workspace_views
+from zveno.projects import views as project_views
 
 urlpatterns = [
-    path("", workspace_views.home, name="home"),
+    path("", project_views.home, name="home"),
     path("", include("zveno.accounts.urls")),
-    path("", include("zveno.workspaces.urls")),
+    path("", include("zveno.projects.urls")),
     path("", include("zveno.playbooks.urls")),
     path("", include("zveno.team.urls")),
     path("", include("zveno.content.urls")),

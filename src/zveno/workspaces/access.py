@@ -49,7 +49,7 @@ def _record(decision: str) -> None:
 
 def workspaces_for(user) -> QuerySet[Workspace]:
     """Workspaces the user belongs to (as owner, admin or member)."""
-    _record("workspaces:list")
+    _record("projects:list")
     if not user.is_authenticated:
         return Workspace.objects.none()
     return Workspace.objects.filter(memberships__user=user)

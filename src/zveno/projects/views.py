@@ -1,4 +1,5 @@
-"""Workspace home, projects and their teams."""
+"""Pages of workspaces and projects: the home page, a workspace and its people, a project, its
+settings and its team."""
 
 from __future__ import annotations
 
@@ -15,15 +16,15 @@ from zveno.accounts import services as account_services
 from zveno.core.forms import apply_errors
 from zveno.playbooks import selectors as playbook_selectors
 from zveno.projects import services as project_services
-from zveno.team import dashboard
-from zveno.workspaces import access, selectors, services
-from zveno.workspaces.forms import (
+from zveno.projects.forms import (
     InviteForm,
     MemberForm,
     NewProjectForm,
     ProjectSettingsForm,
     WorkspaceInviteForm,
 )
+from zveno.team import dashboard
+from zveno.workspaces import access, selectors, services
 from zveno.workspaces.roles import Capability
 
 
@@ -39,9 +40,9 @@ def home(request):
     if not manages and len(projects) == 1 and _maker(request.user, projects[0]):
         return redirect("content:my_work", projects[0].slug)
     if len(workspaces) == 1:
-        return redirect("workspaces:workspace", workspaces[0].slug)
+        return redirect("projects:workspace", workspaces[0].slug)
     if not workspaces and len(projects) == 1:
-        return redirect("workspaces:project", projects[0].slug)
+        return redirect("projects:project", projects[0].slug)
     return render(request, "workspaces/home.html", {"workspaces": workspaces, "projects": projects})
 
 
@@ -77,7 +78,7 @@ def workspace_people(request, ws: str):
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
-            return _after_invite(request, created, "workspaces:workspace_people", workspace.slug)
+            return _after_invite(request, created, "projects:workspace_people", workspace.slug)
     pending = account_selectors.pending_invitations(workspace=workspace)
     context = {
         "workspace": workspace,
@@ -118,7 +119,7 @@ def project_create(request, ws: str):
             if form.cleaned_data.get("playbook") and granted.can(Capability.REVIEW_CONTENT):
                 # The playbook's cadence already knows what to post: offer it as a first plan.
                 return redirect(f"{reverse('content:plan_draft', args=[project.slug])}?welcome=1")
-            return redirect("workspaces:project", project.slug)
+            return redirect("projects:project", project.slug)
     return render(request, "workspaces/project_form.html", {"form": form, "workspace": workspace})
 
 
@@ -153,7 +154,7 @@ def project_edit(request, slug: str):
             apply_errors(form, exc)
         else:
             messages.success(request, _("Project saved."))
-            return redirect("workspaces:project", project.slug)
+            return redirect("projects:project", project.slug)
     context = {
         "form": form,
         "project": project,
@@ -187,7 +188,7 @@ def members(request, slug: str):
             except ValidationError as exc:
                 apply_errors(form, exc)
             else:
-                return _after_invite(request, created, "workspaces:members", project.slug)
+                return _after_invite(request, created, "projects:members", project.slug)
     manager = granted.can(Capability.MANAGE_TEAM)
     pending = account_selectors.pending_invitations(project=project) if manager else []
     context = {
@@ -256,9 +257,9 @@ def member_remove(request, slug: str, pk: int):
         messages.success(request, _("%(name)s removed from the project.") % {"name": name})
     if request.headers.get("HX-Request"):
         response = HttpResponse("")
-        response["HX-Redirect"] = reverse("workspaces:members", args=[project.slug])
+        response["HX-Redirect"] = reverse("projects:members", args=[project.slug])
         return response
-    return redirect("workspaces:members", project.slug)
+    return redirect("projects:members", project.slug)
 
 
 @access.member_required
@@ -268,7 +269,7 @@ def invitation_revoke(request, slug: str, pk: int):
     invitation = get_object_or_404(account_selectors.pending_invitations(project=project), pk=pk)
     account_services.revoke_invitation(request.user, invitation)
     messages.success(request, _("Invitation revoked."))
-    return redirect("workspaces:members", project.slug)
+    return redirect("projects:members", project.slug)
 
 
 @access.member_required
@@ -279,4 +280,4 @@ def workspace_invitation_revoke(request, ws: str, pk: int):
     invitation = get_object_or_404(pending, pk=pk)
     account_services.revoke_invitation(request.user, invitation)
     messages.success(request, _("Invitation revoked."))
-    return redirect("workspaces:workspace_people", workspace.slug)
+    return redirect("projects:workspace_people", workspace.slug)

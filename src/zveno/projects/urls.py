@@ -1,8 +1,8 @@
 from django.urls import path
 
-from zveno.workspaces import views
+from zveno.projects import views
 
-app_name = "workspaces"
+app_name = "projects"
 
 urlpatterns = [
     path("w/<slug:ws>/", views.workspace, name="workspace"),
