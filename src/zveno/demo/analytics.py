@@ -233,16 +233,29 @@ def _round_carry(values: list[float]) -> list[int]:
     return out
 
 
-def load(workspace, users: dict, today: dt.date) -> None:
-    rng = random.Random(SEED)
+def load(
+    workspace,
+    users: dict,
+    today: dt.date,
+    only: str | None = None,
+    rng: random.Random | None = None,
+) -> None:
+    """Every case's history and goals, or only the project ``only`` (one step of the loading;
+    the steps share ``rng`` in the projects' order, so the figures are those of one pass)."""
+    rng = rng or random_source()
     owner = users["demo"]
     cases = _cases()
-    for project in workspace.projects.select_related("workspace").order_by("pk"):
+    projects = workspace.projects.select_related("workspace").order_by("pk")
+    for project in projects.filter(slug=only) if only else projects:
         case = cases.get(project.slug)
         if case is None:
             continue
         _history(project, case, today, rng)
         _goals(owner, project, case, today)
+
+
+def random_source() -> random.Random:
+    return random.Random(SEED)
 
 
 # --- histories ----------------------------------------------------------------------------------

@@ -252,15 +252,15 @@ def load_rest() -> bool:
 
 
 def _steps() -> list[tuple[str, Callable]]:
-    content = [
-        (f"content:{spec['slug']}", partial(content_demo.load, only=spec["slug"]))
-        for spec in _projects(dt.date.today())
-    ]
+    """The demo's parts, each one transaction of a second or two (a project's content, its
+    history): the server's writes wait for one step at most."""
+    slugs = [spec["slug"] for spec in _projects(dt.date.today())]
+    rng = analytics_demo.random_source()  # one stream across the projects, in their order
     return [
         ("projects", _start_projects),
         ("team", team_demo.load),
-        *content,
-        ("analytics", analytics_demo.load),
+        *[(f"content:{s}", partial(content_demo.load, only=s)) for s in slugs],
+        *[(f"analytics:{s}", partial(analytics_demo.load, only=s, rng=rng)) for s in slugs],
         # After the analytics: the deliveries' posts are the ones the analytics already hold.
         ("publishing", publishing_demo.load),
     ]

@@ -163,8 +163,8 @@ def _project_out(user, project: Project, extras: dict | None = None) -> dict:
         created_at=project.created_at,
         updated_at=project.updated_at,
         capabilities=sorted(grant.capabilities),
-        playbook=chosen.key if chosen else None,
-        cadence=chosen.cadence if chosen else None,
+        playbook=chosen[0] if chosen else None,
+        cadence=chosen[1] if chosen else None,
         networks=sorted(networks),
         team=_team_out(grant, stored),
     )
@@ -188,12 +188,15 @@ def _team_out(grant, stored) -> dict | None:
 
 def _extras(user, projects: list[Project]) -> dict[int, tuple]:
     """Grants, playbooks, active networks and stored team summaries of these projects in five
-    queries, whatever their number: project pk -> (grant, chosen playbook or None, set of
-    networks, team summary or None)."""
+    queries, whatever their number: project pk -> (grant, (playbook key, cadence) or None, set
+    of networks, team summary or None)."""
     pks = [p.pk for p in projects]
     grants = access.grants_for(user, projects)
-    rows = ProjectPlaybook.objects.filter(project_id__in=pks).only("project_id", "key", "cadence")
-    chosen = {c.project_id: c for c in rows}
+    # Plain tuples: a row of deferred model instances costs more than the rest of the list.
+    rows = ProjectPlaybook.objects.filter(project_id__in=pks)
+    chosen = {
+        pk: (key, cadence) for pk, key, cadence in rows.values_list("project_id", "key", "cadence")
+    }
     networks: dict[int, set] = {pk: set() for pk in pks}
     active = Channel.objects.filter(project_id__in=pks, is_active=True)
     for project_id, network in active.values_list("project_id", "network").distinct():
