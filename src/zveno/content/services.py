@@ -59,14 +59,19 @@ def ensure_rubrics(project: Project) -> None:
     """The playbook's content mix becomes the project's rubrics the first time they are needed."""
     if project.rubrics.exists():
         return
+    Rubric.objects.bulk_create(playbook_rubrics(project))
+
+
+def playbook_rubrics(project: Project) -> list[Rubric]:
+    """The rubrics ``ensure_rubrics`` would create, unsaved (read without writing anything)."""
     row = getattr(project, "playbook", None)
     if row is None:
-        return
+        return []
     language = get_language() or "ru"
-    Rubric.objects.bulk_create(
+    return [
         Rubric(project=project, code=r.code, name=r.name.get(language)[:200], target_share=r.share)
         for r in row.playbook.content_mix
-    )
+    ]
 
 
 @transaction.atomic
@@ -117,7 +122,7 @@ def _log(item: ContentItem, actor, verb: str, **data) -> Activity:
     return found
 
 
-def _as_utc(value: dt.datetime | None, tz_name: str) -> dt.datetime | None:
+def as_utc(value: dt.datetime | None, tz_name: str) -> dt.datetime | None:
     """A naive time is read in the project's time zone; everything is stored in UTC."""
     if value is None:
         return None
@@ -144,7 +149,7 @@ def _apply_fields(item: ContentItem, fields: dict) -> list[str]:
             name = "stage_id"
         elif name == "planned_at":
             bounds.require_days(planned_at=value)
-            value = _as_utc(value, project.timezone)
+            value = as_utc(value, project.timezone)
         elif name not in EDITABLE:
             raise ValidationError({name: _("This field cannot be changed.")})
         if getattr(item, name) != value:
@@ -246,7 +251,7 @@ def update_publication(actor, publication: Publication, **fields) -> Publication
         raise ValidationError(dict.fromkeys(unknown, _("This field cannot be changed.")))
     if "planned_at" in fields:
         bounds.require_days(planned_at=fields["planned_at"])
-        publication.planned_at = _as_utc(fields["planned_at"], item.project.timezone)
+        publication.planned_at = as_utc(fields["planned_at"], item.project.timezone)
     if "text" in fields:
         publication.text = fields["text"] or ""
     text_changed = "text" in fields and publication.text != (

@@ -24,7 +24,7 @@ from django.db.models import F
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from zveno.content import selectors, services
+from zveno.content import bulk, selectors, services
 from zveno.content.models import ContentItem, Goal, State, StepKind
 from zveno.core import bounds, exports, files
 from zveno.core.rows import Problem, cell_text
@@ -300,14 +300,14 @@ class _Parser:
         self.create_missing = create_missing
         self.missing_rubrics: dict[str, str] = {}  # lower-cased name -> the name in the file
         self.missing_networks: dict[str, int] = {}  # network -> a placeholder channel id (< 0)
-        services.ensure_rubrics(project)
         self.formats, self.goals = _lookup(Format.choices), _lookup(Goal.choices)
         self.networks = _lookup(Network.choices)
         self.channels: dict[str, int] = {}
         for channel in project.channels.order_by("-is_active", "pk"):
             self.channels.setdefault(channel.network, channel.pk)
         self.rubrics = {}
-        for rubric in project.rubrics.all():
+        # Read only: a project without rubrics gets its playbook's when the items are written.
+        for rubric in list(project.rubrics.all()) or services.playbook_rubrics(project):
             self.rubrics[rubric.code.lower()] = rubric.code
             self.rubrics[rubric.name.strip().lower()] = rubric.code
         self.problems: list[Problem] = []
@@ -432,109 +432,107 @@ def _parse(parser: _Parser, table: list[list]) -> tuple[list[list[Row]], list[Pr
     return groups, parser.problems
 
 
-def _create_missing(actor, project: Project, parser: _Parser, groups, report: Report) -> None:
-    """Creates the rubrics and channels the file names and the project lacks, and points the
-    rows at them."""
-    codes = {}
+def _drafts(groups: list[list[Row]]) -> list[bulk.Draft]:
+    """Each group of rows as one item; a row's time or text differing from the first row's is its
+    channel's own."""
+    drafts = []
+    for group in groups:
+        first = group[0]
+        fields = {
+            "title": first.title, "format": first.format, "rubric": first.rubric,
+            "goal": first.goal, "planned_at": first.planned_at, "text": first.text,
+            "visual_brief": first.visual_brief, "link": first.link, "is_ad": first.is_ad,
+            "erid": first.erid, "advertiser": first.advertiser,
+        }  # fmt: skip
+        channels = [
+            (
+                row.channel_id,
+                row.planned_at if row.planned_at != first.planned_at else None,
+                row.text if row.text != first.text else "",
+            )
+            for row in group
+            if row.channel_id
+        ]
+        drafts.append(bulk.Draft(first.number, fields, channels))
+    return drafts
+
+
+@transaction.atomic
+def _write(actor, project: Project, parser: _Parser, prepared: bulk.Prepared, report: Report):
+    """The only transaction of an import: the rubrics and channels the file names and the project
+    lacks (with ``create_missing``), then every prepared item, or nothing."""
+    rubrics, channels = {}, {}
     for lower, name in parser.missing_rubrics.items():
-        codes[NEW_RUBRIC + lower] = services.add_rubric(actor, project, name).code
+        rubrics[NEW_RUBRIC + lower] = services.add_rubric(actor, project, name).code
         report.created_rubrics.append(name)
     names = dict(Network.choices)
-    channels = {}
     for network, placeholder in parser.missing_networks.items():
         channel = publishing.add_channel(actor, project, network, name=str(names[network]))
         channels[placeholder] = channel.pk
         report.created_channels.append(str(channel))
-    for group in groups:
-        for row in group:
-            row.rubric = codes.get(row.rubric, row.rubric)
-            row.channel_id = channels.get(row.channel_id, row.channel_id)
+    report.created = bulk.write(actor, project, prepared, channels=channels, rubrics=rubrics)
 
 
-@transaction.atomic
-def _commit(actor, project: Project, groups: list[list[Row]]) -> int:
-    """Creates every item or, on the first refusal, none (the whole transaction rolls back)."""
-    access.require(actor, project, Capability.EDIT_CONTENT)
-    for group in groups:
-        first = group[0]
-        try:
-            item = services.create_item(
-                actor, project, title=first.title, format=first.format,
-                channel_ids=[r.channel_id for r in group if r.channel_id],
-                rubric=first.rubric or None, goal=first.goal, planned_at=first.planned_at,
-                text=first.text, visual_brief=first.visual_brief, link=first.link,
-                is_ad=first.is_ad, erid=first.erid, advertiser=first.advertiser,
-            )  # fmt: skip
-            pubs = {p.channel_id: p for p in item.publications.all()}
-            for row in group:
-                own = {}
-                if row.planned_at != first.planned_at:
-                    own["planned_at"] = row.planned_at
-                if row.text != first.text:
-                    own["text"] = row.text
-                if own and row.channel_id in pubs:
-                    services.update_publication(actor, pubs[row.channel_id], **own)
-        except ValidationError as exc:
-            raise _RowRefused(first.number, exc) from exc
-    return len(groups)
-
-
-class _RowRefused(Exception):
-    def __init__(self, number: int, error: ValidationError):
-        super().__init__(number)
-        self.number, self.error = number, error
-
-
-@transaction.atomic
 def import_plan(
     actor, project: Project, data: bytes, filename: str = "", *, create_missing: bool = False
 ) -> Report:
     """Checks the whole file, then creates all its items in one transaction, or nothing.
 
-    With ``create_missing`` the rubrics and channels the file names and the project lacks are
-    created first (a plan moved from another project); that needs ``manage_project``."""
+    Reading, parsing and checking every row happen outside any transaction (SQLite's write lock
+    is free meanwhile); the one transaction holds prepared rows and bulk inserts only. With
+    ``create_missing`` the rubrics and channels the file names and the project lacks are created
+    first, in that transaction; that needs ``manage_project``."""
     access.require(actor, project, Capability.EDIT_CONTENT)
-    report = _import(actor, project, data, filename, create_missing)
-    if report.problems:  # not even the rubrics set up on the way stay
-        transaction.set_rollback(True)
-        report.created_rubrics, report.created_channels = [], []
-    return report
-
-
-def _import(actor, project: Project, data: bytes, filename: str, create_missing: bool) -> Report:
-    try:
-        table = read_table(data, filename)
-    except ValidationError as exc:  # a picture, an archive, an old .xls: say what it is
-        return Report(0, [Problem(1, "", " ".join(exc.messages))])
-    except Exception:  # a broken zip, a wrong encoding: the file as a whole is the problem
-        return Report(0, [Problem(1, "", _("The file is not an XLSX or a UTF-8 CSV table."))])
-    if len(table) > MAX_ROWS:
-        return Report(0, [Problem(MAX_ROWS + 1, "", _("The file has too many rows."))])
-    parser = _Parser(project, create_missing)
-    groups, problems = _parse(parser, table)
-    report = Report(
-        0, problems, list(parser.missing_rubrics.values()), list(parser.missing_networks)
-    )
-    if problems:
+    report, parser, groups = _check(project, data, filename, create_missing)
+    if report.problems:
         return report
     try:
-        if create_missing:
-            _create_missing(actor, project, parser, groups, report)
-        report.created = _commit(actor, project, groups)
-        return report
+        if create_missing and (parser.missing_rubrics or parser.missing_networks):
+            access.require(actor, project, Capability.MANAGE_PROJECT)
+        prepared = bulk.prepare(actor, project, _drafts(groups))
+        _write(actor, project, parser, prepared, report)
     except PermissionDenied:
         message = _(
             "Only someone who manages the project can create its rubrics and channels; ask the "
             "SMM or the owner, or add them in the project's settings first."
         )
-        report.problems = [Problem(1, "", message)]
-        return report
-    except _RowRefused as refused:
-        error = refused.error
-        pairs = (
-            [(k, " ".join(v)) for k, v in error.message_dict.items()]
-            if hasattr(error, "error_dict")
-            else [("", " ".join(error.messages))]
-        )
-        report.problems = [Problem(refused.number, k, m) for k, m in pairs]
-        return report
+        return _refused(report, [Problem(1, "", message)])
+    except bulk.Refused as refused:
+        return _refused(report, _problems(refused.number, refused.error))
+    except ValidationError as error:  # the project changed between the check and the write
+        return _refused(report, _problems(1, error))
+    return report
+
+
+def _refused(report: Report, problems: list[Problem]) -> Report:
+    report.created, report.problems = 0, problems
+    report.created_rubrics, report.created_channels = [], []  # rolled back with the rest
+    return report
+
+
+def _problems(number: int, error: ValidationError) -> list[Problem]:
+    pairs = (
+        [(k, " ".join(v)) for k, v in error.message_dict.items()]
+        if hasattr(error, "error_dict")
+        else [("", " ".join(error.messages))]
+    )
+    return [Problem(number, k, m) for k, m in pairs]
+
+
+def _check(project: Project, data: bytes, filename: str, create_missing: bool):
+    """Reads and parses the file: the report (with its problems) and, when none, the rows."""
+    try:
+        table = read_table(data, filename)
+    except ValidationError as exc:  # a picture, an archive, an old .xls: say what it is
+        return Report(0, [Problem(1, "", " ".join(exc.messages))]), None, []
+    except Exception:  # a broken zip, a wrong encoding: the file as a whole is the problem
+        problem = Problem(1, "", _("The file is not an XLSX or a UTF-8 CSV table."))
+        return Report(0, [problem]), None, []
+    if len(table) > MAX_ROWS:
+        return Report(0, [Problem(MAX_ROWS + 1, "", _("The file has too many rows."))]), None, []
+    parser = _Parser(project, create_missing)
+    groups, problems = _parse(parser, table)
+    report = Report(
+        0, problems, list(parser.missing_rubrics.values()), list(parser.missing_networks)
+    )
+    return report, parser, groups
