@@ -29,5 +29,5 @@ def test_the_demo_has_published_late_failed_and_needs_check_publications(client)
     client.force_login(get_user_model().objects.get(username="demo"))
     page = client.get(reverse("content:item", args=(item.project.slug, item.pk))).content.decode()
     assert failed.reason in page and "st-failed" in page
-    queue = client.get(reverse("publishing:queue", args=(item.project.slug,))).content.decode()
+    queue = client.get(reverse("content:publishing", args=(item.project.slug,))).content.decode()
     assert "st-needs_check" in queue and failed.reason in queue

@@ -4,6 +4,7 @@ from zveno.content.views import (
     delivery,
     items,
     publications,
+    publishing,
     requests,
     sheets,
 )
@@ -19,4 +20,5 @@ urlpatterns = [
     *sheets.urls,
     *publications.urls,
     *delivery.urls,
+    *publishing.urls,
 ]
