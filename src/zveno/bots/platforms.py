@@ -15,6 +15,7 @@ from functools import cache
 
 from django.conf import settings
 
+from zveno.core.addresses import is_public
 from zveno.notifications.messengers import Blocked
 from zveno.publishing.clients import http_client
 from zveno.publishing.clients.max import MaxClient, MaxError
@@ -371,9 +372,7 @@ def webhook_mode() -> bool:
     mode = settings.ZVENO_BOT_MODE
     if mode in {"polling", "webhook"}:
         return mode == "webhook"
-    base = settings.BASE_URL
-    local = any(h in base for h in ("://localhost", "://127.", "://[::1]", "://0.0.0.0"))
-    return base.startswith("https://") and not local
+    return is_public(settings.BASE_URL)
 
 
 def platform(messenger: str) -> Platform | None:

@@ -23,11 +23,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import ipaddress
 import logging
 import secrets
 import time
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 import httpx
 from django.conf import settings
@@ -38,6 +37,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
 from zveno.core import crypto
+from zveno.core.addresses import is_public
 from zveno.publishing.clients import vk as vk_client
 from zveno.publishing.models import Channel, Connection, Network
 from zveno.workspaces import access
@@ -57,21 +57,6 @@ class StateRefused(ValidationError):
 
 
 # --- is it offered here? -----------------------------------------------------------------------
-
-
-def is_public(url: str) -> bool:
-    """HTTPS on a name or address the internet can reach (no loopback, private or .local)."""
-    parts = urlsplit(url or "")
-    host = (parts.hostname or "").lower()
-    if parts.scheme != "https" or not host or "." not in host:
-        return False
-    if host == "localhost" or host.endswith((".localhost", ".local", ".internal", ".lan")):
-        return False
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return True
-    return address.is_global
 
 
 def unavailable_reason() -> str:
