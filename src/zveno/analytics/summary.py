@@ -407,17 +407,22 @@ def compare_projects(projects: Iterable, days: int = 30) -> dict[int, dict]:
     a project without posts in either window still gets both, with ``posts`` 0.
     """
     out: dict[int, dict] = {}
-    where, current = Q(pk__in=[]), []
+    # Projects whose windows have the same bounds (the same time zone, or one with the same
+    # offsets) share one condition, so the query grows with the time zones, not the projects.
+    windows: dict[tuple, list[int]] = defaultdict(list)
     for project in projects:
         end = today_in(project.timezone)
         start = end - dt.timedelta(days=days - 1)
         lo, mid = local_bounds(project, start - dt.timedelta(days=days), start - dt.timedelta(1))
         hi = local_bounds(project, start, end)[1]
-        where |= Q(project=project, published_at__gte=lo, published_at__lt=hi)
-        current.append(When(project=project, published_at__gte=mid, then=Value(1)))
+        windows[(lo, mid, hi)].append(project.pk)
         out[project.pk] = {"start": start, "end": end, "rows": {}}
-    if not current:
+    if not windows:
         return {}
+    where, current = Q(pk__in=[]), []
+    for (lo, mid, hi), pks in windows.items():
+        where |= Q(project_id__in=pks, published_at__gte=lo, published_at__lt=hi)
+        current.append(When(project_id__in=pks, published_at__gte=mid, then=Value(1)))
     aggs = {
         "posts": Count("pk"),
         "reach": Sum("latest_reach"),
