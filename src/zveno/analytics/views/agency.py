@@ -15,12 +15,16 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count
 from django.shortcuts import render
+from django.template.defaultfilters import floatformat
 from django.urls import path
+from django.utils.translation import gettext, ngettext
 
 from zveno.analytics import formulas, summary
 from zveno.analytics.models import Goal, GoalState, GoalStatus
+from zveno.core import links
 from zveno.team import summary as team_summary
 from zveno.workspaces import access
+from zveno.workspaces.models import Niche, ProjectStatus
 from zveno.workspaces.roles import Capability
 
 DAYS = 30
@@ -36,7 +40,9 @@ STATE_ORDER = [
 
 @dataclass
 class Row:
-    """One project's line of the agency table."""
+    """One project's line of the agency table, with what the row prints already worked out, so
+    the template only places it (a row costs a handful of lookups, not links, labels and plurals
+    resolved in the template)."""
 
     project: object
     goals: list = field(default_factory=list)  # [(state value, label, count)]
@@ -46,20 +52,18 @@ class Row:
     shows_load: bool = False
     current: dict = field(default_factory=dict)
     previous: dict = field(default_factory=dict)
-
-    @property
-    def reach_change(self) -> float | None:
-        """Reach against the previous 30 days, %."""
-        cur, prev = self.current.get("reach"), self.previous.get("reach")
-        if cur is None or prev is None:
-            return None
-        return formulas.percent(cur - prev, prev)
-
-    @property
-    def err_change(self) -> float | None:
-        """ERR against the previous 30 days, in percentage points."""
-        cur, prev = self.current.get("err"), self.previous.get("err")
-        return None if cur is None or prev is None else cur - prev
+    reach_change: float | None = None  # reach against the previous 30 days, %
+    err_change: float | None = None  # ERR against the previous 30 days, percentage points
+    links: dict = field(default_factory=dict)  # overview, goals, project
+    niche: str = ""
+    status_label: str = ""  # empty for an active project
+    critical_text: str = ""
+    critical_titles: list = field(default_factory=list)  # the first two
+    overloaded_text: str = ""
+    reach_text: str = ""
+    reach_change_text: str = ""
+    err_text: str = ""
+    err_change_text: str = ""
 
 
 def _goal_counts(projects) -> dict[int, list]:
@@ -97,14 +101,63 @@ def agency_rows(user, workspace) -> list[Row]:
     goals = _goal_counts(projects)
     figures = summary.compare_projects(projects, days=DAYS)
     stored = team_summary.for_projects(projects)
+    shown = _Shown()
     rows = []
     for project in projects:
         row = Row(project, goals=goals.get(project.pk, []))
         row.current = figures[project.pk]["current"]
         row.previous = figures[project.pk]["previous"]
         _team(row, grants[project.pk], stored.get(project.pk))
+        shown.fill(row)
         rows.append(row)
     return rows
+
+
+class _Shown:
+    """What a row prints, from what is read once a page: the links of one ``reverse`` each, the
+    labels of plain dicts, each plural translated once per number."""
+
+    def __init__(self) -> None:
+        self.links = {
+            "overview": links.by_slug("analytics:overview"),
+            "goals": links.by_slug("analytics:goals"),
+            "project": links.by_slug("projects:project"),
+        }
+        self.niches = {value: str(label) for value, label in Niche.choices}
+        self.statuses = {value: str(label) for value, label in ProjectStatus.choices}
+        self.plurals: dict[tuple[str, int], str] = {}
+
+    def plural(self, singular: str, plural: str, n: int) -> str:
+        key = (singular, n)
+        if key not in self.plurals:
+            self.plurals[key] = ngettext(singular, plural, n) % {"n": n}
+        return self.plurals[key]
+
+    def fill(self, row: Row) -> None:
+        project = row.project
+        row.links = {name: link(project.slug) for name, link in self.links.items()}
+        row.niche = self.niches.get(project.niche, project.niche)
+        if project.status != ProjectStatus.ACTIVE:
+            row.status_label = self.statuses.get(project.status, project.status)
+        if row.critical:
+            row.critical_text = self.plural("%(n)s critical", "%(n)s critical", len(row.critical))
+            row.critical_titles = [f.title for f in row.critical[:2]]
+        if row.overloaded:
+            row.overloaded_text = self.plural(
+                "%(n)s overloaded", "%(n)s overloaded", row.overloaded
+            )
+        cur, prev = row.current, row.previous
+        if cur.get("reach") is not None:
+            row.reach_text = floatformat(cur["reach"], "0g")
+            if prev.get("reach") is not None:
+                row.reach_change = formulas.percent(cur["reach"] - prev["reach"], prev["reach"])
+        if row.reach_change is not None:
+            row.reach_change_text = floatformat(row.reach_change, "0g")
+        if cur.get("err") is not None:
+            row.err_text = floatformat(cur["err"], 2)
+            if prev.get("err") is not None:
+                row.err_change = cur["err"] - prev["err"]
+                row.err_change_text = floatformat(row.err_change, 2)
 
 
 @access.member_required
@@ -115,6 +168,13 @@ def agency(request, ws):
         "rows": agency_rows(request.user, workspace),
         "days": DAYS,
         "err_formula": formulas.FORMULAS["err"],
+        "text": {  # the rows' fixed words, translated once a page rather than once a row
+            "no_goals": gettext("No active goals"),
+            "none": gettext("None"),
+            "no_capacity": gettext("no capacity set"),
+            "no_earlier": gettext("no earlier data"),
+            "pp": gettext("p.p."),
+        },
     }
     return render(request, "analytics/agency.html", ctx)
 
