@@ -222,7 +222,9 @@ def navigation(user) -> tuple[list[Workspace], list[Project]]:
         return [], []
     workspaces = list(Workspace.objects.filter(memberships__user=user))
     projects = list(
-        Project.objects.visible_to(user).exclude(status="archived").select_related("workspace")
+        Project.objects.visible_to(user)
+        .exclude(status="archived")
+        .only("pk", "name", "slug", "status", "workspace_id")  # what the menu shows
     )
     return workspaces, projects
 

@@ -1,5 +1,6 @@
 from django import template
 
+from zveno.core import links
 from zveno.workspaces import access
 from zveno.workspaces.roles import JobRole
 
@@ -8,13 +9,28 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def sidebar_projects(context) -> dict:
-    """Workspaces and the projects the signed-in user may open, for the side navigation."""
+    """Workspaces and the projects the signed-in user may open, for the side navigation.
+
+    Each entry carries its link and whether it is the page's project, worked out here: the menu is
+    on every page and lists every project, so an agency's menu of 200 entries must cost a loop
+    over prepared entries, not a link resolved and a context lookup per entry.
+    """
     workspaces, projects = access.navigation(context["request"].user)
-    own = {ws.pk for ws in workspaces}
+    current = getattr(context.get("project"), "pk", None)
+    link = links.by_slug("projects:project")
+    groups: dict[int, list] = {ws.pk: [] for ws in workspaces}
+    outside = []
+    for p in projects:
+        entry = {
+            "name": p.name,
+            "status": p.status,
+            "url": link(p.slug),
+            "active": current is not None and p.pk == current,
+        }
+        groups.get(p.workspace_id, outside).append(entry)
     return {
-        "workspaces": workspaces,
-        "projects": projects,
-        "outside": [p for p in projects if p.workspace_id not in own],
+        "workspaces": [{"ws": ws, "projects": groups[ws.pk]} for ws in workspaces],
+        "outside": outside,
     }
 
 
