@@ -134,3 +134,38 @@ def test_query_count_is_bounded_per_project(world, client, django_assert_max_num
     with django_assert_max_num_queries(one + 4 * 16):
         client.get(url(workspace))
     assert len(client.get(url(workspace)).context["rows"]) == 5
+
+
+@pytest.mark.dated
+def test_each_project_counts_its_own_days_in_its_own_time_zone(figures, client):
+    """Projects of different time zones share the query, not the window: a post at half past
+    midnight of Vladivostok's first day of the 30 is in that project's current window (in
+    Moscow it would still be the day before, in the previous one)."""
+    vladivostok = zoneinfo.ZoneInfo("Asia/Vladivostok")
+    two = figures.alpha2
+    type(two).objects.filter(pk=two.pk).update(timezone="Asia/Vladivostok")
+    two.refresh_from_db()
+    first_day = today_in(two.timezone) - dt.timedelta(days=29)
+    when = dt.datetime.combine(first_day, dt.time(0, 30), tzinfo=vladivostok)
+    services.create_post(
+        two, external_id="edge", published_at=when, counters={"reach": 700, "likes": 7},
+        captured_at=when + dt.timedelta(hours=30),
+    )  # fmt: skip
+    client.force_login(figures.users["owner"])
+    rows = rows_by_slug(client.get(url(figures.workspace_a)))
+    assert (rows["alpha-two"].current["reach"], rows["alpha-two"].previous["posts"]) == (700, 0)
+    assert (rows["alpha"].current["reach"], rows["alpha"].previous["reach"]) == (4000, 2000)
+
+
+def test_links_and_labels_are_those_of_the_project(figures, client):
+    """Each row links to its project's pages and names its niche and, when not active, status."""
+    two = figures.alpha2
+    type(two).objects.filter(pk=two.pk).update(status="paused")
+    goal(two, GoalState.ON_TRACK)
+    client.force_login(figures.users["owner"])
+    body = client.get(url(figures.workspace_a)).content.decode()
+    for slug in ("alpha", "alpha-two"):
+        assert f'href="{reverse("analytics:overview", args=[slug])}"' in body
+        assert f'href="{reverse("analytics:goals", args=[slug])}"' in body
+    assert 'class="badge status-paused">На паузе</span>' in body
+    assert "Недвижимость" in body  # alpha's niche

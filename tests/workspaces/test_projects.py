@@ -360,3 +360,26 @@ def test_removing_a_member_with_htmx_redirects_to_the_team_page(world, login):
     target = response["HX-Redirect"]
     assert target.endswith(reverse("projects:members", args=["alpha"]))
     assert client.get(target).status_code == 200
+
+
+def _menu(html: str) -> str:
+    return html.split('<aside class="sidebar"', 1)[1].split("</aside>", 1)[0]
+
+
+def test_side_menu_lists_projects_under_their_workspace_and_marks_the_open_one(world, client):
+    """The menu groups each project under its workspace, links it, and marks the page's own."""
+    owner = world.users["owner"]
+    other = ws.create_workspace(owner, "Второе агентство", slug="second")
+    ws.create_project(owner, other, name="Клиент второго", slug="second-client",
+                      start_date=dt.date(2026, 11, 2))  # fmt: skip
+    client.force_login(owner)
+    menu = _menu(client.get(reverse("projects:project", args=["alpha"])).content.decode())
+    first, second = menu.split("Второе агентство", 1)
+    assert CANARY_A1 in first and CANARY_A2 in first and "Клиент второго" not in first
+    assert "Клиент второго" in second
+    link = reverse("projects:project", args=["alpha"])
+    assert f'class="active status-active" href="{link}">{CANARY_A1}</a>' in menu
+    assert menu.count('class="active') == 1
+    menu = _menu(client.get(reverse("projects:workspace", args=["second"])).content.decode())
+    assert 'class="active' not in menu.replace('class="nav-ws active', "")
+    assert f'href="{reverse("projects:project", args=["second-client"])}"' in menu
