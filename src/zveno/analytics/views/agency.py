@@ -29,6 +29,8 @@ from zveno.workspaces.roles import Capability
 
 DAYS = 30
 LOAD_WEEKS = team_summary.LOAD_WEEKS
+# What a row shows and its figures and grant need (the time zone: the 30 days are the project's).
+PROJECT_COLUMNS = ("pk", "slug", "name", "niche", "status", "timezone", "workspace_id")
 STATE_ORDER = [
     GoalState.REACHED,
     GoalState.ON_TRACK,
@@ -69,7 +71,7 @@ class Row:
 def _goal_counts(projects) -> dict[int, list]:
     counts: dict[int, dict] = defaultdict(dict)
     rows = (
-        Goal.objects.filter(project__in=projects, status=GoalStatus.ACTIVE)
+        Goal.objects.filter(project_id__in=[p.pk for p in projects], status=GoalStatus.ACTIVE)
         .order_by()
         .values_list("project_id", "state")
         .annotate(n=Count("pk"))
@@ -94,7 +96,11 @@ def _team(row: Row, granted, stored) -> None:
 
 def agency_rows(user, workspace) -> list[Row]:
     projects = list(
-        access.projects_for(user).filter(workspace=workspace).order_by("status", "name")
+        access.projects_for(user)
+        .filter(workspace=workspace)
+        .select_related(None)
+        .only(*PROJECT_COLUMNS)
+        .order_by("status", "name")
     )
     grants = access.grants_for(user, projects)
     projects = [p for p in projects if grants[p.pk].can(Capability.VIEW_ANALYTICS)]
