@@ -250,7 +250,7 @@ ZVENO_BOT_LINK_MINUTES = env_int("ZVENO_BOT_LINK_MINUTES", 30)
 PUBLISHING_LEASE_SECONDS = env_int("ZVENO_PUBLISHING_LEASE_SECONDS", 120)
 PUBLISHING_BATCH = env_int("ZVENO_PUBLISHING_BATCH", 20)
 # How many of a batch's requests one worker sends side by side (threads; each under the lease).
-PUBLISHING_CONCURRENCY = env_int("ZVENO_PUBLISHING_CONCURRENCY", 8)
+PUBLISHING_CONCURRENCY = env_int("ZVENO_PUBLISHING_CONCURRENCY", 10)
 # The networks' rate limits are kept by Zveno itself (publishing/limits.py); off only for
 # benchmarks and tests against local fakes with their limits off.
 PUBLISHING_INTERVALS = None if env_bool("ZVENO_PUBLISHING_RATE_LIMITS", True) else {}

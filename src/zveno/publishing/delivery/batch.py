@@ -66,7 +66,7 @@ HISTORY = (AttemptKind.PUBLISH, AttemptKind.RECONCILE, AttemptKind.CONFIRM)
 
 
 def concurrency() -> int:
-    return max(1, int(getattr(settings, "PUBLISHING_CONCURRENCY", 8)))
+    return max(1, int(getattr(settings, "PUBLISHING_CONCURRENCY", 10)))
 
 
 @dataclass
@@ -102,16 +102,26 @@ def deliver_many(batch: list[Dispatch], report: PassReport) -> None:
         ready, rest = [], [d for d in batch if d.pk not in seen]
     one_by_one += rest
     size = concurrency()
-    with ThreadPoolExecutor(max_workers=size, thread_name_prefix="publish") as pool:
-        for start in range(0, len(ready), size):
-            wave = ready[start : start + size]
-            try:
-                one_by_one += _wave(wave, report, pool)
-            except Exception:  # what it did not finish is left to the leases (reconciled)
-                log.exception("a wave of %s dispatches failed", len(wave))
-                report.failed += len(wave)
+    pool = _pool(size)
+    for start in range(0, len(ready), size):
+        wave = ready[start : start + size]
+        try:
+            one_by_one += _wave(wave, report, pool)
+        except Exception:  # what it did not finish is left to the leases (reconciled)
+            log.exception("a wave of %s dispatches failed", len(wave))
+            report.failed += len(wave)
     for dispatch in one_by_one:
         _safely(dispatch, report, lambda d=dispatch: deliver(d, report))
+
+
+_pools: dict[int, ThreadPoolExecutor] = {}
+
+
+def _pool(size: int) -> ThreadPoolExecutor:
+    """The process's sending threads, kept from pass to pass (and so their open connections)."""
+    if size not in _pools:
+        _pools[size] = ThreadPoolExecutor(max_workers=size, thread_name_prefix="publish")
+    return _pools[size]
 
 
 def _safely(dispatch: Dispatch, report: PassReport, call) -> None:
