@@ -330,7 +330,7 @@ double send would show on the wall.
 | raw asyncio httpx loop, {WORKERS} concurrent `wall.post`, before / after Zveno | \
 {a["raw_before"]:.0f} / {a["raw_after"]:.0f} posts/s |
 | Zveno, {WORKERS} workers, limits off (first request to last answer) | {a["zveno"]:.0f} posts/s |
-| **ratio Zveno / raw (mean of before and after)** | **{ratio:.0%}** |
+| **ratio Zveno / raw (mean of before and after)** | **{ratio:.1%}** |
 | Zveno including the workers' start-up | {a["zveno_wall"]:.0f} posts/s |
 | database statements per post (counted in-process, same batch) | {a["statements"]:.2f} |
 | duplicates / losses (limits off); still waiting at the end | {a["duplicates"]} / \
