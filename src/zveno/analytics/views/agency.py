@@ -63,7 +63,7 @@ class Row:
     critical_titles: list = field(default_factory=list)  # the first two
     overloaded_text: str = ""
     reach_text: str = ""
-    reach_change_text: str = ""
+    reach_change_text: str = ""  # signed: "+12", "-3"
     err_text: str = ""
     err_change_text: str = ""
 
@@ -119,6 +119,11 @@ def agency_rows(user, workspace) -> list[Row]:
     return rows
 
 
+def _signed(change: float, text: str) -> str:
+    """A change as the table prints it: "+" before a rise or no change, the minus of a fall."""
+    return f"+{text}" if change >= 0 else text
+
+
 class _Shown:
     """What a row prints, from what is read once a page: the links of one ``reverse`` each, the
     labels of plain dicts, each plural translated once per number."""
@@ -158,7 +163,7 @@ class _Shown:
             if prev.get("reach") is not None:
                 row.reach_change = formulas.percent(cur["reach"] - prev["reach"], prev["reach"])
         if row.reach_change is not None:
-            row.reach_change_text = floatformat(row.reach_change, "0g")
+            row.reach_change_text = _signed(row.reach_change, floatformat(row.reach_change, "0g"))
         if cur.get("err") is not None:
             row.err_text = floatformat(cur["err"], 2)
             if prev.get("err") is not None:
