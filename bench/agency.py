@@ -302,10 +302,17 @@ def _write(rows: list[str]) -> None:
     section = lines[start:end]
     while section and not section[-1].strip():
         section.pop()
-    for row in rows:
+    header = next(n for n, line in enumerate(section) if line.startswith("| what |"))
+    for row in rows:  # in the table: a row of the same page and database replaced where it stands
         key = row.split("|")[1:3]
-        section = [line for line in section if line.split("|")[1:3] != key]
-        section.append(f"{row} {day} |")
+        table_end = header + 2
+        while table_end < len(section) and section[table_end].startswith("|"):
+            table_end += 1
+        same = [n for n in range(header + 2, table_end) if section[n].split("|")[1:3] == key]
+        if same:
+            section[same[0]] = f"{row} {day} |"
+        else:
+            section.insert(table_end, f"{row} {day} |")
     lines[start:end] = section + ([""] if end < len(lines) else [])
     path.write_text("\n".join(lines) + "\n")
 
