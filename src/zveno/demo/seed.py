@@ -199,15 +199,20 @@ def load() -> list[Login]:
     return logins
 
 
-def load_people() -> list[Login]:
+def load_people(meanwhile: Callable[[], None] | None = None) -> list[Login]:
     """The demo's people and its workspace, at once (their logins work before the rest is there);
-    a new workspace is marked as loading until ``load_rest`` has run."""
+    a new workspace is marked as loading until ``load_rest`` has run. ``meanwhile`` (the
+    migrations of a first start) runs while the passwords are hashed."""
     User = get_user_model()
     logins, users = [], {}
     passwords = {username: secrets.token_urlsafe(9) for username in PEOPLE}
-    # Password hashing is deliberately slow and releases the GIL: hash on every core at once.
+    # Password hashing is deliberately slow and releases the GIL: hash on every core at once,
+    # beside whatever else has to happen first.
     with ThreadPoolExecutor() as pool:
-        hashes = dict(zip(passwords, pool.map(make_password, passwords.values()), strict=True))
+        hashing = pool.map(make_password, passwords.values())
+        if meanwhile is not None:
+            meanwhile()
+        hashes = dict(zip(passwords, hashing, strict=True))
     with transaction.atomic():
         for username, (name, email, _role) in PEOPLE.items():
             user, _ = User.objects.get_or_create(

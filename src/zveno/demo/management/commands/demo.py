@@ -23,6 +23,10 @@ class Command(BaseCommand):
             if seed.load_rest():
                 self.stdout.write("The demo workspace is loaded.")
             return
-        call_command("migrate", interactive=False, verbosity=0)
-        logins = seed.load_people() if options["people_only"] else seed.load()
+        migrate = lambda: call_command("migrate", interactive=False, verbosity=0)  # noqa: E731
+        if options["people_only"]:
+            logins = seed.load_people(meanwhile=migrate)  # hashed while the tables are made
+        else:
+            migrate()
+            logins = seed.load()
         self.stdout.write(seed.format_logins(logins))
