@@ -74,6 +74,17 @@ def test_serve_demo_answers_at_once_and_loads_the_demo_behind_a_banner(tmp_path)
             )  # fmt: skip
             assert "Запуск онлайн-курса Виктории Романовой" in home.text
             assert "Демо-данные загружены" in http.get("/demo/loading/").text
+            expert = re.search(r"^\s+olga\s+(\S+)", output, re.MULTILINE).group(1)
+            with httpx.Client(base_url=url, follow_redirects=True, timeout=10) as other:
+                page = other.get("/login/")
+                token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
+                landed = other.post(
+                    "/login/",
+                    data={"username": "olga", "password": expert,
+                          "csrfmiddlewaretoken": token.group(1)},
+                    headers={"Referer": url + "login/"},
+                )  # fmt: skip
+                assert "/login/" not in str(landed.url)  # every printed login works
             assert http.get("/static/vendor/htmx.min.js").status_code == 200
             _read_until(process, "the demo loader finished", lines)
 

@@ -38,13 +38,23 @@ def current() -> Progress | None:
     return Progress(tuple(state.get("done", ())), int(state.get("total", 0)))
 
 
-def record(done: list[str], total: int) -> None:
-    """Writes the steps done so far (atomically: a page never reads half a file)."""
+def record(done: list[str], total: int, passwords: dict[str, str] | None = None) -> None:
+    """Writes the steps done so far (atomically: a page never reads half a file), and the
+    printed passwords still to hash, if any (readable by the owner only, like the secret key)."""
     path = _path()
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"done": done, "total": total}), encoding="utf-8")
+    state = {"done": done, "total": total, "passwords": passwords or {}}
+    tmp.touch(mode=0o600)
+    tmp.write_text(json.dumps(state), encoding="utf-8")
     tmp.replace(path)
+
+
+def waiting_passwords() -> dict[str, str]:
+    try:
+        return dict(json.loads(_path().read_text(encoding="utf-8")).get("passwords") or {})
+    except (OSError, ValueError):
+        return {}
 
 
 def finish() -> None:

@@ -16,7 +16,7 @@ from functools import partial
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from zveno.demo import analytics as analytics_demo
@@ -199,38 +199,71 @@ def load() -> list[Login]:
     return logins
 
 
-def load_people(meanwhile: Callable[[], None] | None = None) -> list[Login]:
-    """The demo's people and its workspace, at once (their logins work before the rest is there);
-    a new workspace is marked as loading until ``load_rest`` has run. ``meanwhile`` (the
-    migrations of a first start) runs while the passwords are hashed."""
+def load_people(
+    meanwhile: Callable[[], None] | None = None, *, owner_first: bool = False
+) -> list[Login]:
+    """The demo's people and its workspace (their logins work before the rest is there); a new
+    workspace is marked as loading until ``load_rest`` has run. ``meanwhile`` (the migrations of
+    a first start) runs while the passwords are hashed. ``owner_first``: on a new workspace only
+    the owner's password is hashed now, the others by ``load_rest`` a moment later (hashing is
+    most of the work before the first page)."""
     User = get_user_model()
     logins, users = [], {}
     passwords = {username: secrets.token_urlsafe(9) for username in PEOPLE}
+    later: dict[str, str] = {}
+    if owner_first and not _workspace_exists():
+        later = {name: password for name, password in passwords.items() if name != "demo"}
+    now = [name for name in passwords if name not in later]
     # Password hashing is deliberately slow and releases the GIL: hash on every core at once,
     # beside whatever else has to happen first.
     with ThreadPoolExecutor() as pool:
-        hashing = pool.map(make_password, passwords.values())
+        hashing = pool.map(make_password, [passwords[name] for name in now])
         if meanwhile is not None:
             meanwhile()
-        hashes = dict(zip(passwords, hashing, strict=True))
+        hashes = dict(zip(now, hashing, strict=True))
     with transaction.atomic():
         for username, (name, email, _role) in PEOPLE.items():
             user, _ = User.objects.get_or_create(
                 username=username, defaults={"name": name, "email": email}
             )
-            user.password = hashes[username]
+            if username in hashes:
+                user.password = hashes[username]
+            else:
+                user.set_unusable_password()  # until load_rest hashes the printed one
             user.save()
             users[username] = user
             logins.append(Login(username, passwords[username], ROLE_NOTES[username]))
-        if Workspace.objects.filter(slug=WORKSPACE_SLUG).exists():
+        if _workspace_exists():
             return logins
         owner = users["demo"]
         workspace = ws.create_workspace(owner, "Агентство «Звено» (демо)", slug=WORKSPACE_SLUG)
         for username, (_n, _e, role) in PEOPLE.items():
             if role and role != WorkspaceRole.OWNER:
                 ws.add_workspace_member(workspace, users[username], role)
-    progress.record([], len(_steps()))
+    # The passwords still to hash wait beside the secret key, in the data directory.
+    progress.record([], len(_steps()), passwords=later)
     return logins
+
+
+def _workspace_exists() -> bool:
+    """Whether the demo workspace is there (False on a database with no tables yet)."""
+    if Workspace._meta.db_table not in connection.introspection.table_names():
+        return False
+    return Workspace.objects.filter(slug=WORKSPACE_SLUG).exists()
+
+
+def _hash_waiting_passwords() -> None:
+    """The printed passwords of the people other than the owner, hashed outside any transaction
+    (a write transaction would keep the server's logins waiting meanwhile)."""
+    waiting = progress.waiting_passwords()
+    if not waiting:
+        return
+    with ThreadPoolExecutor() as pool:
+        hashes = dict(zip(waiting, pool.map(make_password, waiting.values()), strict=True))
+    User = get_user_model()
+    with transaction.atomic():
+        for username, hashed in hashes.items():
+            User.objects.filter(username=username).update(password=hashed)
 
 
 def load_rest() -> bool:
@@ -241,10 +274,12 @@ def load_rest() -> bool:
     if state is None or workspace is None:
         progress.finish()
         return False
-    users = {u.username: u for u in get_user_model().objects.filter(username__in=PEOPLE)}
-    today = timezone.localdate()
     steps = _steps()
     done = [name for name in state.done if name in dict(steps)]
+    _hash_waiting_passwords()
+    progress.record(done, len(steps))
+    users = {u.username: u for u in get_user_model().objects.filter(username__in=PEOPLE)}
+    today = timezone.localdate()
     for name, step in steps:
         if name in done:
             continue

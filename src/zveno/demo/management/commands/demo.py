@@ -11,8 +11,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--people-only",
             action="store_true",
-            help="create the people and the workspace now and print their logins; "
-            "`--rest` loads the projects",
+            help="create the people and the workspace now and print their logins (the owner's "
+            "works at once, the others' once `--rest` has started); `--rest` loads the projects",
         )
         parser.add_argument(
             "--rest", action="store_true", help="load what the demo workspace still lacks"
@@ -25,7 +25,8 @@ class Command(BaseCommand):
             return
         migrate = lambda: call_command("migrate", interactive=False, verbosity=0)  # noqa: E731
         if options["people_only"]:
-            logins = seed.load_people(meanwhile=migrate)  # hashed while the tables are made
+            # Hashed while the tables are made; the owner's now, the others' by --rest.
+            logins = seed.load_people(meanwhile=migrate, owner_first=True)
         else:
             migrate()
             logins = seed.load()
