@@ -9,10 +9,12 @@ from decimal import Decimal
 import pytest
 from django.utils import translation
 
+from zveno.core.celery import app
 from zveno.team import health, summary, workload
 from zveno.team import services as team_services
 from zveno.team.health_settings import save_settings
 from zveno.team.models import TaskStatus, TeamSummary
+from zveno.team.tasks import refresh_changed_summaries
 from zveno.workspaces import services as ws
 from zveno.workspaces.models import ProjectMembership
 
@@ -55,8 +57,16 @@ def alpha(world):
     return project
 
 
+@pytest.fixture
+def worker_in_place():
+    """The job a commit queues runs at once, as the worker would run it a moment later."""
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
+
+
 def test_each_kind_of_change_is_stored_as_the_live_computation_gives(
-    world, alpha, django_capture_on_commit_callbacks
+    world, alpha, django_capture_on_commit_callbacks, worker_in_place
 ):
     owner = world.users["owner"]
     copywriter = world.copywriter_membership
@@ -127,6 +137,24 @@ def test_a_change_not_yet_recomputed_is_recomputed_on_read_for_that_project_only
     summary.for_projects([alpha, other])
     assert stored(alpha) == live(alpha)
     assert TeamSummary.objects.get(project=other).computed_at == untouched
+
+
+def test_a_committed_change_queues_the_recomputation_and_the_worker_does_it_once(
+    world, alpha, django_capture_on_commit_callbacks
+):
+    """The person who changes a task does not wait for the rules: the commit queues the project
+    for the worker, which recomputes it unless a read did so first."""
+    owner, copywriter = world.users["owner"], world.copywriter_membership
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        team_services.create_task(
+            owner, alpha, title="Ночной монтаж", assignee=copywriter,
+            estimate_hours=Decimal(80), due_date=dt.date(2026, 12, 9),
+        )  # fmt: skip
+    assert callbacks  # the commit queued the job (to the queue no worker reads in this test)
+    assert summary.is_stale(TeamSummary.objects.get(project=alpha), alpha)
+    assert refresh_changed_summaries([alpha.pk]) == 1  # what the worker runs
+    assert stored(alpha) == live(alpha)
+    assert refresh_changed_summaries([alpha.pk]) == 0  # a second job finds nothing to redo
 
 
 def test_the_sweep_recomputes_every_project(world):

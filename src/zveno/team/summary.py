@@ -12,9 +12,11 @@ When a summary is recomputed:
   and ``workspaces.services.PROJECT_CHANGED`` is called where they change in bulk), the team's own
   areas, matrix cells, agreements, stages and tasks, the workspace's health thresholds, and what
   the apps above register through ``watch`` (the content plan, its steps and publications, expert
-  requests and answers). A change stamps ``inputs_changed_at`` in its own transaction and the
-  project is recomputed once after the commit (``mark_changed``); writes that bypass ``save`` and
-  ``delete`` (bulk creates, queryset updates) call ``mark_changed`` themselves.
+  requests and answers). A change stamps ``inputs_changed_at`` in its own transaction and, after
+  the commit, queues the project's recomputation once for the worker (``mark_changed``,
+  ``refresh_changed_summaries``): the person who made the change never waits for the rules, and
+  a list read before the worker got to it recomputes the stale row itself. Writes that bypass
+  ``save`` and ``delete`` (bulk creates, queryset updates) call ``mark_changed`` themselves.
 * **on read, when stale** (``for_projects``): a summary computed before its inputs' last change,
   or on an earlier day of the project's time zone (the load looks ahead from this week, "lately"
   moves with the days), is recomputed for that project only, for all such projects of a list at
@@ -38,6 +40,7 @@ from django.db import models, transaction
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone, translation
 
+from zveno.core import jobs
 from zveno.core.timezones import today_in
 from zveno.playbooks.models import ProjectPlaybook
 from zveno.publishing.models import Channel
@@ -190,7 +193,23 @@ class _AfterCommit:
         self.stamped: set[int] = set()  # stamped since their last computation in this transaction
 
     def __call__(self) -> None:
-        refresh(Project.objects.filter(pk__in=self.pks).select_related("workspace"))
+        queue_refresh(self.pks)
+
+
+def queue_refresh(pks: Iterable[int]) -> None:
+    """Recomputing is the worker's (about 50 ms a project): a write does not wait for it, and a
+    read that comes first recomputes what is still stale itself."""
+    if pks:
+        jobs.enqueue("zveno.team.tasks.refresh_changed_summaries", sorted(pks))
+
+
+def refresh_stale(pks: Iterable[int]) -> int:
+    """The worker's part: these projects' summaries, recomputed if still stale; how many were."""
+    projects = list(Project.objects.filter(pk__in=list(pks)).select_related("workspace"))
+    found = {s.project_id: s for s in TeamSummary.objects.filter(project__in=projects)}
+    stale = [p for p in projects if is_stale(found.get(p.pk), p)]
+    refresh(stale)
+    return len(stale)
 
 
 def _pending(create: bool = True) -> _AfterCommit | None:
@@ -211,15 +230,15 @@ def _pending(create: bool = True) -> _AfterCommit | None:
 
 def mark_changed(project_ids: Iterable[int | None]) -> None:
     """The inputs of these projects changed: stamp their summaries (in the caller's transaction,
-    so a rollback forgets it) and recompute them after the commit (at once outside one)."""
+    so a rollback forgets it) and queue their recomputation after the commit (at once outside
+    one)."""
     pks = {pk for pk in project_ids if pk is not None}
     batch = _pending()
     fresh = pks - batch.stamped if batch is not None else pks
     if fresh:  # one stamp a project until a read recomputes it within the same transaction
         TeamSummary.objects.filter(project_id__in=fresh).update(inputs_changed_at=timezone.now())
-    if batch is None:
-        if pks:
-            refresh(Project.objects.filter(pk__in=pks).select_related("workspace"))
+    if batch is None:  # autocommit: the stamp is already committed
+        queue_refresh(pks)
         return
     batch.pks |= pks
     batch.stamped |= fresh
