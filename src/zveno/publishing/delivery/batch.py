@@ -49,6 +49,7 @@ from zveno.publishing.delivery.base import (
     each_or_many,
     lease,
 )
+from zveno.publishing.delivery.broken import fail_broken
 from zveno.publishing.delivery.single import _act_on, _emit, _published, deliver, holds_missed
 from zveno.publishing.models import (
     Attempt,
@@ -79,6 +80,7 @@ class Ready:
     target: Target
     keys: dict
     late: bool
+    owner: str = ""  # the lease's holder (a release clears it on the dispatch)
     attempt: Attempt | None = None
     outcome: Outcome | None = None
     took: int = 0
@@ -107,9 +109,10 @@ def deliver_many(batch: list[Dispatch], report: PassReport) -> None:
         wave = ready[start : start + size]
         try:
             one_by_one += _wave(wave, report, pool)
-        except Exception:  # what it did not finish is left to the leases (reconciled)
+        except Exception as exc:  # what it did not settle fails visibly (reconciled on retry)
             log.exception("a wave of %s dispatches failed", len(wave))
-            report.failed += len(wave)
+            for r in wave:
+                _broken(r.dispatch, r.owner, exc, report)
     for dispatch in one_by_one:
         _safely(dispatch, report, lambda d=dispatch: deliver(d, report))
 
@@ -124,11 +127,26 @@ def _pool(size: int) -> ThreadPoolExecutor:
     return _pools[size]
 
 
-def _safely(dispatch: Dispatch, report: PassReport, call) -> None:
+def _safely(dispatch: Dispatch, report: PassReport, call, owner: str | None = None) -> None:
+    """Runs one dispatch's step; an unforeseen error fails that dispatch visibly (never a stuck
+    "sending" retried at each lease's end) and the pass goes on with the others."""
+    owner = owner or dispatch.lease_owner  # before the call: a release clears it on the object
     try:
         call()
-    except Exception:  # its lease runs out and the next claim reconciles it; the log says why
+    except Exception as exc:
         log.exception("delivering dispatch %s failed", dispatch.pk)
+        _broken(dispatch, owner, exc, report)
+
+
+def _broken(dispatch: Dispatch, owner: str, exc: Exception, report: PassReport) -> None:
+    """Ends a dispatch that broke while `owner` held it (`broken.fail_broken`): failed with the
+    error as its reason, the SMM told. Its attempt, if any, keeps no outcome: whatever sends it
+    next reconciles first. One that was settled before the error keeps its state."""
+    try:
+        if fail_broken(dispatch.pk, owner, exc) == S.FAILED:
+            report.failed += 1
+    except Exception:  # even failing it broke (the database?): its lease runs out, reconciled
+        log.exception("failing broken dispatch %s failed", dispatch.pk)
         report.failed += 1
 
 
@@ -171,7 +189,7 @@ def _prepare(fresh: list[Dispatch]) -> tuple[list[Ready], list[Dispatch]]:
             rest.append(dispatch)
             continue
         keys = limits.keys_for(channel, target.credentials)
-        ready.append(Ready(dispatch, post, connector, target, keys, late))
+        ready.append(Ready(dispatch, post, connector, target, keys, late, dispatch.lease_owner))
     return ready, rest
 
 
@@ -199,9 +217,9 @@ def _wave(wave: list[Ready], report: PassReport, pool: ThreadPoolExecutor) -> li
         try:
             call.result()
             sent.append(ready)
-        except Exception:  # its attempt stays without an outcome: reconciled after the lease
+        except Exception as exc:  # its attempt keeps no outcome: reconciled before a re-send
             log.exception("delivering dispatch %s failed", ready.dispatch.pk)
-            report.failed += 1
+            _broken(ready.dispatch, ready.owner, exc, report)
     _record(sent, report)
     return later
 
@@ -277,8 +295,9 @@ def _record(sent: list[Ready], report: PassReport) -> None:
             released = None
     if released is None:  # one by one: a dispatch whose listener fails is left to its lease
         for r in published:
+            r.dispatch.lease_owner = r.owner  # the rolled-back release had cleared it
             _safely(r.dispatch, report, lambda r=r: _published(r.dispatch, r.outcome, report,
-                                                               late=r.late))  # fmt: skip
+                                                               late=r.late), r.owner)  # fmt: skip
     else:
         report.published += len(released)
         _emit_published(released)
@@ -288,6 +307,7 @@ def _record(sent: list[Ready], report: PassReport) -> None:
                 r.dispatch,
                 report,
                 lambda r=r: _act_on(r.dispatch, r.outcome, report, late=r.late, keys=list(r.keys)),
+                r.owner,
             )
 
 

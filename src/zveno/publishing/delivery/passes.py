@@ -23,8 +23,8 @@ def run_pass(
     report = PassReport()
     batch = claim(owner, limit or getattr(settings, "PUBLISHING_BATCH", 20))
     report.claimed = len(batch)
-    # One bad publication never stops the others (nor the worker): its lease runs out and the
-    # next claim reconciles it; the log says why.
+    # One bad publication never stops the others (nor the worker): it fails visibly with the
+    # error as its reason, the SMM is told, and a retry reconciles whatever may have gone out.
     deliver_many(batch, report)
     return report
 
