@@ -46,7 +46,7 @@ FILE_MAX_BYTES = 4 * 1024**3
 UPLOAD_TYPE = {"photo": "image", "video": "video", "document": "file"}
 NOT_READY_PAUSES = (0.5, 1.0, 2.0, 4.0)  # seconds between tries while a video is processed
 PAGE = 100  # GET /messages count
-FIND_PAGES = 5
+FIND_PAGES = 10  # pages read back when reconciling (cheap at 30 requests a second)
 FIND_SLACK = 120  # seconds: the network's clock against ours
 
 

@@ -45,7 +45,7 @@ SCOPE_BITS = {"photos": 4, "video": 16, "wall": 8192, "offline": 65536, "groups"
 EDITOR_LEVEL = 2  # groups.getById admin_level: 1 moderator, 2 editor, 3 administrator
 BY_ID_BATCH = 100  # wall.getById
 REACH_BATCH = 30  # stats.getPostReach
-FIND_PAGES = 5  # wall.get pages of 100 read back when reconciling
+FIND_PAGES = 10  # wall.get pages of 100 read back when reconciling (~3.4 s at 3 calls a second)
 FIND_SLACK = 120  # seconds: the network's clock against ours
 FLOOD_WAIT = 60.0  # error 9: VK says no figure; wait a minute (retried through the scheduler)
 MOSCOW = zoneinfo.ZoneInfo("Europe/Moscow")
@@ -186,14 +186,19 @@ class VkConnector:
         return Outcome(OutcomeKind.PUBLISHED, external_id=external_id, detail="wall.delete: 1")
 
     def find(self, target: Target, post: Post, sent_after: dt.datetime) -> Outcome:
-        """Reads the wall back (newest first) for a post with this text made after `sent_after`:
-        VK cannot be asked for a post by its guid."""
+        """Reads the wall back (newest first, `wall.get` pages of 100, VK's most) for a post with
+        this text made after `sent_after`: VK cannot be asked for a post by its guid. NOT_FOUND
+        only when every post since was read; UNKNOWN when there were more than `FIND_PAGES`
+        pages of them, or reading took longer than one request may (the lease must outlive it)."""
         want = _normal(message_of(post))
         since = sent_after.timestamp() - FIND_SLACK
+        deadline = time.monotonic() + target.timeout
         try:
             with _client(target) as vk:
                 gid = _resolve(vk, target)
                 for page in range(FIND_PAGES):
+                    if page and time.monotonic() > deadline:
+                        break
                     wall = vk.call("wall.get", owner_id=-gid, count=100, offset=page * 100)
                     items = wall.get("items") or []
                     for item in items:
@@ -204,7 +209,11 @@ class VkConnector:
                                 url=post_url(-gid, post_id), detail="found on the wall",
                             )  # fmt: skip
                     older = [i for i in items if not i.get("is_pinned")]
-                    if len(items) < 100 or (older and older[-1].get("date", 0) < since):
+                    total = wall.get("count")  # the wall's posts: past them there is nothing
+                    read_all = len(items) < 100 or (
+                        total is not None and page * 100 + len(items) >= int(total)
+                    )
+                    if read_all or (older and older[-1].get("date", 0) < since):
                         return Outcome(OutcomeKind.NOT_FOUND, detail="not on the wall")
         except (VkError, VkHttpError) as exc:
             return _failure(exc)

@@ -15,6 +15,7 @@ The content app sits above this one, so it takes part through seams filled in it
 
 - `base`: the seams, the rules' constants, the lease, a pass's report;
 - `claim`: dispatches kept in step with the plan, the claim, the release;
+- `broken`: a delivery that broke on something unforeseen ends failed, visibly;
 - `single`: one dispatch taken as far as it can go (reconciliation, the missed rule, outcomes);
 - `passes`: a pass over what is due.
 """
@@ -27,8 +28,10 @@ from zveno.publishing.delivery.base import (
     DUE,
     GRACE,
     LATE_WINDOW,
+    MAX_READ_BACKS,
     MAX_TRANSIENT,
     MAX_WAIT_IN_PLACE,
+    READ_BACK_LIMIT,
     RECHECK,
     SETTLE,
     Audience,
@@ -44,8 +47,8 @@ from zveno.publishing.delivery.passes import run_pass, run_until_empty
 from zveno.publishing.delivery.single import deliver, deliver_now
 
 __all__ = [
-    "ACTIVE", "AUDIENCE", "CONTENT", "DELIVERED", "DUE", "GRACE", "LATE_WINDOW", "MAX_TRANSIENT",
-    "MAX_WAIT_IN_PLACE", "RECHECK", "SETTLE", "Audience", "PassReport", "Refusal", "Wanted",
-    "claim", "deliver", "deliver_now", "first_answer", "lease", "run_pass", "run_until_empty",
-    "sync", "worker_id",
+    "ACTIVE", "AUDIENCE", "CONTENT", "DELIVERED", "DUE", "GRACE", "LATE_WINDOW", "MAX_READ_BACKS",
+    "MAX_TRANSIENT", "MAX_WAIT_IN_PLACE", "READ_BACK_LIMIT", "RECHECK", "SETTLE", "Audience",
+    "PassReport", "Refusal", "Wanted", "claim", "deliver", "deliver_now", "first_answer", "lease",
+    "run_pass", "run_until_empty", "sync", "worker_id",
 ]  # fmt: skip

@@ -59,6 +59,8 @@ LATE_WINDOW = dt.timedelta(hours=2)  # MissedPolicy.AUTO: publish late under thi
 MAX_TRANSIENT = 5  # transient failures in a row before a dispatch fails
 MAX_WAIT_IN_PLACE = 2.0  # seconds a worker waits for a rate-limit slot before moving on
 RECHECK = dt.timedelta(seconds=30)  # reconciliation that could not tell: ask again after
+MAX_READ_BACKS = 5  # reconciliations that could not tell before a person is asked ("needs a check")
+READ_BACK_LIMIT = dt.timedelta(hours=1)  # … or this long after the attempt, whichever first
 SETTLE = dt.timedelta(seconds=30)  # an unknown attempt is read back no sooner than this after
 
 

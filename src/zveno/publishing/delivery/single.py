@@ -22,8 +22,10 @@ from zveno.publishing.delivery.base import (
     CONTENT,
     GRACE,
     LATE_WINDOW,
+    MAX_READ_BACKS,
     MAX_TRANSIENT,
     MAX_WAIT_IN_PLACE,
+    READ_BACK_LIMIT,
     RECHECK,
     SETTLE,
     Audience,
@@ -88,6 +90,7 @@ def deliver(dispatch: Dispatch, report: PassReport | None = None) -> Dispatch:
         report.held += 1
         return dispatch
 
+    again = False
     # 1. Never blindly again. The last attempt went out (its worker died before saying so):
     # it is published. An attempt without a known outcome is reconciled first.
     last = (
@@ -130,12 +133,24 @@ def deliver(dispatch: Dispatch, report: PassReport | None = None) -> Dispatch:
             report.held += 1
             return dispatch
         if outcome.kind is not OutcomeKind.NOT_FOUND:
+            # It could not tell (too many posts since to read that far, the network did not
+            # answer): asked again a few times, then a person decides; never stuck, never twice.
+            if _read_back_enough(dispatch, pending):
+                _finish(dispatch, state=S.NEEDS_CHECK, reason=_(
+                    "Zveno could not find out whether the post went out (the channel could not "
+                    "be read back far enough): check the channel and say whether it went out."
+                ))  # fmt: skip
+                report.checks += 1
+                _tell(dispatch, "needs_check", dispatch.reason)
+                return dispatch
+            wait = RECHECK
+            if outcome.kind is OutcomeKind.RATE_LIMITED and outcome.retry_after:
+                wait = max(wait, dt.timedelta(seconds=outcome.retry_after))
             reason = outcome.reason or _("The network could not be checked yet.")
-            _finish(
-                dispatch, state=S.SCHEDULED, next_try_at=timezone.now() + RECHECK, reason=reason
-            )
+            _finish(dispatch, state=S.SCHEDULED, next_try_at=timezone.now() + wait, reason=reason)
             report.retried += 1
             return dispatch
+        again = True  # the channel was read back since the attempt and the post is not there
 
     # 2. Missed while nothing ran: the project's choice.
     now = timezone.now()
@@ -178,6 +193,8 @@ def deliver(dispatch: Dispatch, report: PassReport | None = None) -> Dispatch:
         "text_chars": len(post.text or ""), "media": len(post.media), "guid": post.guid,
         "is_ad": post.is_ad,
     }  # fmt: skip
+    if again:
+        summary["again"] = "not found on reading back"  # the log says why it went out again
     outcome = _attempt(dispatch, AttemptKind.PUBLISH, connector.publish, target, post,
                        request=summary)  # fmt: skip
     if outcome is None:
@@ -278,6 +295,17 @@ def _unresolved(dispatch: Dispatch) -> Attempt | None:
         publish = dispatch.attempts.filter(kind=AttemptKind.PUBLISH).order_by("-started_at").first()
         return publish
     return None
+
+
+def _read_back_enough(dispatch: Dispatch, pending: Attempt) -> bool:
+    """Read back since `pending` without an answer either way as many times as the rules allow,
+    or for as long: then a person decides."""
+    tries = dispatch.attempts.filter(
+        kind=AttemptKind.RECONCILE, started_at__gte=pending.started_at
+    ).exclude(outcome__in=(OutcomeKind.PUBLISHED, OutcomeKind.NOT_FOUND))
+    if timezone.now() - pending.started_at >= READ_BACK_LIMIT:
+        return True
+    return tries.count() >= MAX_READ_BACKS
 
 
 def _holds_missed(channel: Channel, lateness: dt.timedelta) -> bool:
