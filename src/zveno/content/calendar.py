@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from zveno.content import checks, selectors, services
 from zveno.content.models import ContentItem, FeedToken, Media, MediaKind, Publication, State
-from zveno.publishing.models import NETWORK_MARKS, Channel, Dispatch, DispatchState
+from zveno.publishing.models import NETWORK_MARKS, Dispatch, DispatchState, channel_labels
 from zveno.workspaces import access
 from zveno.workspaces.models import Project, ProjectMembership
 from zveno.workspaces.roles import Capability
@@ -110,14 +110,20 @@ def items_between(project: Project, start: dt.date, end: dt.date, filters: Filte
     )
     zone = zone_of(project)
     found = list(qs.order_by("planned_at", "pk"))
-    publications: dict[int, list[tuple[int, str, Channel]]] = {}
+    publications: dict[int, list[tuple[int, str, dict]]] = {}
+    label = channel_labels()  # each channel's label once, not once a card
+    networks: dict[tuple[str, str], dict] = {}
     for pk, item_id, name, network in (
         Publication.objects.filter(item__in=qs.values("pk"))
         .order_by("item_id", "channel_id")
         .values_list("pk", "item_id", "channel__name", "channel__network")
     ):
-        # An unsaved Channel only to name it (its label never repeats the network's name).
-        publications.setdefault(item_id, []).append((pk, name, Channel(name=name, network=network)))
+        if (network, name) not in networks:
+            networks[(network, name)] = {
+                "code": network, "mark": NETWORK_MARKS.get(network, "•"),
+                "label": label(network, name),
+            }  # fmt: skip
+        publications.setdefault(item_id, []).append((pk, name, networks[(network, name)]))
     images: dict[int, int] = {}  # the first picture of each item, for the card's thumbnail
     for item_id, media_id in (
         Media.objects.filter(item__in=qs.values("pk"), kind=MediaKind.IMAGE)
@@ -137,13 +143,10 @@ def items_between(project: Project, start: dt.date, end: dt.date, filters: Filte
         item.url, item.move_url = item_at.format(item.pk), move_at.format(item.pk)
         item.locked = item.state in checks.FINAL
         item.state_label = labels.get(item.state, item.state)
-        item.publication_rows = [(pk, name) for pk, name, _channel in publications.get(item.pk, [])]
-        channels = [channel for _pk, _name, channel in publications.get(item.pk, [])]
-        item.channel_text = "".join(f" · {c.label}" for c in channels)
-        item.networks = [
-            {"code": c.network, "mark": NETWORK_MARKS.get(c.network, "•"), "label": c.label}
-            for c in channels
-        ]
+        own = publications.get(item.pk, [])
+        item.publication_rows = [(pk, name) for pk, name, _network in own]
+        item.networks = [network for _pk, _name, network in own]
+        item.channel_text = "".join(f" · {n['label']}" for n in item.networks)
         item.thumb_url = media_at.format(images[item.pk]) if item.pk in images else ""
     _delivery_states(found)
     return found

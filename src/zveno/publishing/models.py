@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 from django.db import models
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -98,21 +101,53 @@ class Channel(models.Model):
     def own_name(self) -> str:
         """The name when it says more than the network's ("" for a channel "Instagram" on
         Instagram), so pages never read "Instagram · Instagram"."""
-        name = self.name.strip()
-        if self.network not in Network.values:
-            return name
-        label = Network(self.network).label
-        same = {self.network.lower(), str(label).lower()}
-        for language in ("en", "ru"):
-            with translation.override(language):
-                same.add(str(label).lower())
-        return "" if name.lower() in same else name
+        return own_name_of(self.network, self.name)
 
     @property
     def label(self) -> str:
         """The network, then the channel's own name when it has one: "VK · Риэлтор Марина"."""
-        network = str(self.get_network_display())
-        return f"{network} · {self.own_name}" if self.own_name else network
+        return channel_label(self.network, self.name)
+
+
+@functools.cache
+def _network_names(network: str) -> frozenset[str]:
+    """The network's code and its name in both languages of the product, lower-cased (the
+    translations do not change while the process runs, so this is worked out once)."""
+    label = Network(network).label
+    same = {network.lower()}
+    for language in ("en", "ru"):
+        with translation.override(language):
+            same.add(str(label).lower())
+    return frozenset(same)
+
+
+def own_name_of(network: str, name: str) -> str:
+    """``Channel.own_name`` from the two columns it reads."""
+    name = name.strip()
+    if network not in Network.values:
+        return name
+    same = _network_names(network) | {str(Network(network).label).lower()}
+    return "" if name.lower() in same else name
+
+
+def channel_label(network: str, name: str) -> str:
+    """``Channel.label`` from the two columns it reads, in the active language."""
+    shown = str(Network(network).label) if network in Network.values else network
+    own = own_name_of(network, name)
+    return f"{shown} · {own}" if own else shown
+
+
+def channel_labels() -> Callable[[str, str], str]:
+    """``channel_label`` for a long list: each (network, name) worked out once a list."""
+    known: dict[tuple[str, str], str] = {}
+
+    def label(network: str, name: str) -> str:
+        key = (network, name)
+        if key not in known:
+            known[key] = channel_label(network, name)
+        return known[key]
+
+    return label
 
 
 # --- delivery: the scheduler's record of what is due and what was done ---------------------------
