@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 
 from zveno.content import checks, selectors, services
@@ -136,6 +137,7 @@ def items_between(project: Project, start: dt.date, end: dt.date, filters: Filte
     move_at = reverse("content:calendar_move", args=(project.slug, PK)).replace(str(PK), "{}")
     media_at = reverse("content:media_file", args=(project.slug, PK)).replace(str(PK), "{}")
     labels = {value: str(label) for value, label in State.choices}  # once, not per card
+    icons: dict[tuple, str] = {}
     for item in found:
         # Naive on purpose: template filters would shift an aware time to the viewer's zone.
         item.local = item.planned_at.astimezone(zone).replace(tzinfo=None)
@@ -147,6 +149,9 @@ def items_between(project: Project, start: dt.date, end: dt.date, filters: Filte
         item.publication_rows = [(pk, name) for pk, name, _network in own]
         item.networks = [network for _pk, _name, network in own]
         item.channel_text = "".join(f" · {n['label']}" for n in item.networks)
+        item.meta = f"{item.state_label}{item.channel_text}"
+        item.channel_names = ", ".join(name for _pk, name, _network in own) or "—"
+        item.nets_html = _icons(item.networks, icons)
         item.thumb_url = media_at.format(images[item.pk]) if item.pk in images else ""
     _delivery_states(found)
     return found
@@ -163,10 +168,28 @@ def _delivery_states(items: list) -> None:
     states: dict[int, set] = {}
     for ref, state in Dispatch.objects.filter(ref__in=list(refs)).values_list("ref", "state"):
         states.setdefault(refs[ref].pk, set()).add(state)
+    # The badge of a state that needs a look; one per state, not one per card.
+    badges = {
+        state: format_html('<span class="badge st-{}">{}</span>', state, label)
+        for state, label in labels.items()
+        if state not in ("scheduled", "published")
+    }
     for item in items:
         found = states.get(item.pk, set())
         item.delivery = next((s for s in URGENCY if s in found), "")
         item.delivery_label = labels.get(item.delivery, "")
+        item.badge_html = badges.get(item.delivery, "") if item.delivery else ""
+
+
+def _icons(networks: list[dict], icons: dict) -> str:
+    """A card's network icons, built once for each set of channels (cards mostly share one)."""
+    key = tuple((n["code"], n["label"]) for n in networks)
+    if key not in icons:
+        icons[key] = format_html_join(
+            "", '<span class="net-icon net-{}" title="{}">{}</span>',
+            ((n["code"], n["label"], n["mark"]) for n in networks),
+        )  # fmt: skip
+    return icons[key]
 
 
 def month_range(day: dt.date) -> tuple[dt.date, dt.date]:

@@ -65,7 +65,7 @@ def items(request, slug: str):
             state=State.CHANGES_REQUESTED, steps__kind=F("changes_from")
         )
         qs = qs.filter(current, steps__assignee_id=assignee).distinct()
-    rows = selectors.plan_table(qs, LIST_LIMIT)
+    rows = selectors.plan_table(qs, LIST_LIMIT, project)
     context = _context(
         granted, rows=rows[:LIST_LIMIT], more=len(rows) > LIST_LIMIT,
         states=State.choices, channels=list(project.channels.all()),
