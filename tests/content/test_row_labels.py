@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import zoneinfo
 
 from django.urls import reverse
 from django.utils import translation
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 
 from tests.content.conftest import make_item
 from zveno.content import services
@@ -48,3 +51,22 @@ def test_a_calendar_card_names_its_channels_and_state(world, client):
     )
     card = re.search(r'<li class="cal-item[^"]*"[^>]*>.*?</li>', page, re.S).group(0)
     assert "Пост в календаре" in card and f" · {names}" in card
+
+
+def test_the_plan_table_prints_dates_and_the_due_time_in_the_projects_zone(world, client):
+    item = make_item(world, title="Пост со сроком", planned_at=dt.datetime(2026, 11, 18, 12))
+    services.transition(world.users["smm"], item, "copy")
+    item.refresh_from_db()
+    step = item.steps.get(kind="copy")
+    step.due_at = dt.datetime(2026, 11, 17, 21, 30, tzinfo=dt.UTC)  # the next day in Moscow
+    step.save(update_fields=["due_at"])
+    client.force_login(world.users["smm"])
+    response = client.get(reverse("content:items", args=[world.alpha.slug]))
+    zone = zoneinfo.ZoneInfo(world.alpha.timezone)
+    with translation.override(response["Content-Language"]):
+        day = date_format(localtime(item.planned_at, zone), "D d.m")
+        at = date_format(localtime(item.planned_at, zone), "H:i")
+        due = date_format(localtime(step.due_at, zone), "d.m H:i")
+    body = response.content.decode()
+    assert f'{day} <span class="muted">{at}</span>' in body
+    assert f' · <span class="nowrap">{due}</span>' in body

@@ -76,6 +76,7 @@ def plan_table(qs: QuerySet[ContentItem], limit: int, project: Project) -> list[
     item_at = reverse("content:item", args=(project.slug, PK)).replace(str(PK), "{}")
     zone = zoneinfo.ZoneInfo(project.timezone)
     cells: dict[tuple[PlanChannel, ...], str] = {}
+    weekdays: dict[dt.date, str] = {}
     channels: dict[int, list[PlanChannel]] = defaultdict(list)
     for item_id, network, name in (
         Publication.objects.filter(item_id__in=pks)
@@ -92,13 +93,16 @@ def plan_table(qs: QuerySet[ContentItem], limit: int, project: Project) -> list[
                      "assignee__user__username")
     ):  # fmt: skip
         who = name or f"{first or ''} {last or ''}".strip() or username or ""
-        due = dateformat.format(due_at.astimezone(zone), "d.m H:i") if due_at else ""
-        steps.setdefault((item_id, kind), PlanStep(who, due_at, due))
+        if (item_id, kind) not in steps:
+            due = f"{due_at.astimezone(zone):%d.%m %H:%M}" if due_at else ""  # d.m H:i
+            steps[(item_id, kind)] = PlanStep(who, due_at, due)
     for row in rows:
         row.url = item_at.format(row.pk)
         if row.planned_at:  # what the date filter prints, without its lookups on every row
             local = row.planned_at.astimezone(zone)
-            row.day, row.time = dateformat.format(local, "D d.m"), dateformat.format(local, "H:i")
+            if local.date() not in weekdays:  # "D" is translated: once a day shown
+                weekdays[local.date()] = dateformat.format(local, "D")
+            row.day, row.time = f"{weekdays[local.date()]} {local:%d.%m}", f"{local:%H:%M}"
         row.format_label = formats.get(row.format, row.format)
         row.state_label = states.get(row.state, row.state)
         row.channel_labels = channels[row.pk]
