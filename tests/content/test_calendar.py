@@ -83,6 +83,8 @@ def test_drag_to_another_day_keeps_the_time_and_moves_due_dates(world, login, it
     assert response.status_code == 200
     assert 'id="day-2026-11-20"' in response.content.decode()
     assert item.title in response.content.decode()
+    new_item = reverse("content:item_new", args=(world.alpha.slug,))
+    assert f'href="{new_item}?date=2026-11-20"' in response.content.decode()  # the cell's "+"
     item.refresh_from_db()
     assert item.planned_at == dt.datetime(2026, 11, 20, 11, 0, tzinfo=MOSCOW)
     # Friday 20 Nov 11:00: expert Friday 10:00, review Thursday 10:00, design Wednesday 18:00,

@@ -35,6 +35,12 @@ def _filters_context(project, request, filters) -> dict:
     }
 
 
+def _day_links(project) -> dict:
+    """What every day cell repeats, worked out once a page: the new-item link and its title."""
+    new_item = reverse("content:item_new", args=(project.slug,))
+    return {"new_item": new_item, "new_title": _("New item on this day")}
+
+
 def _nav(view: str, day: dt.date) -> tuple[dt.date, dt.date]:
     """(previous, next) dates for the arrows of this view."""
     if view == "week":
@@ -59,7 +65,7 @@ def calendar_page(request, slug: str):
     context = {
         "project": project, "granted": granted, "tab": "calendar", "view": view, "day": day,
         "today": today, "previous": previous, "following": following,
-        "can_move": granted.can(Capability.EDIT_CONTENT),
+        "can_move": granted.can(Capability.EDIT_CONTENT), "day_links": _day_links(project),
         "feeds": calendar.feeds_for(request.user, project),
         **_filters_context(project, request, filters),
     }  # fmt: skip
@@ -99,7 +105,10 @@ def calendar_move(request, slug: str, item: int):
         url = reverse("content:calendar", args=(project.slug,))
         return redirect(f"{url}?date={day.isoformat()}")
     filters = calendar.Filters.from_query(request.GET)
-    context = {"project": project, "can_move": True, "today": today_in(project.timezone)}
+    context = {
+        "project": project, "can_move": True, "today": today_in(project.timezone),
+        "day_links": _day_links(project),
+    }  # fmt: skip
     if at is not None:
         slot = calendar.Slot(day, at.hour, calendar.day_items(project, day, filters, at.hour))
         return render(request, "content/calendar/_slot.html", {**context, "slot": slot})
