@@ -17,7 +17,7 @@ from django.db.models import Count
 from django.shortcuts import render
 from django.template.defaultfilters import floatformat
 from django.urls import path
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext_lazy
 
 from zveno.analytics import formulas, summary
 from zveno.analytics.models import Goal, GoalState, GoalStatus
@@ -29,6 +29,8 @@ from zveno.workspaces.roles import Capability
 
 DAYS = 30
 LOAD_WEEKS = team_summary.LOAD_WEEKS
+CRITICAL = ngettext_lazy("%(n)s critical", "%(n)s critical", "n")
+OVERLOADED = ngettext_lazy("%(n)s overloaded", "%(n)s overloaded", "n")
 # What a row shows and its figures and grant need (the time zone: the 30 days are the project's).
 PROJECT_COLUMNS = ("pk", "slug", "name", "niche", "status", "timezone", "workspace_id")
 STATE_ORDER = [
@@ -138,10 +140,11 @@ class _Shown:
         self.statuses = {value: str(label) for value, label in ProjectStatus.choices}
         self.plurals: dict[tuple[str, int], str] = {}
 
-    def plural(self, singular: str, plural: str, n: int) -> str:
-        key = (singular, n)
+    def plural(self, phrase, n: int) -> str:
+        """``phrase`` is one of the module's ``ngettext_lazy`` plurals, translated once a number."""
+        key = (id(phrase), n)
         if key not in self.plurals:
-            self.plurals[key] = ngettext(singular, plural, n) % {"n": n}
+            self.plurals[key] = phrase % {"n": n}
         return self.plurals[key]
 
     def fill(self, row: Row) -> None:
@@ -151,12 +154,10 @@ class _Shown:
         if project.status != ProjectStatus.ACTIVE:
             row.status_label = self.statuses.get(project.status, project.status)
         if row.critical:
-            row.critical_text = self.plural("%(n)s critical", "%(n)s critical", len(row.critical))
+            row.critical_text = self.plural(CRITICAL, len(row.critical))
             row.critical_titles = [f.title for f in row.critical[:2]]
         if row.overloaded:
-            row.overloaded_text = self.plural(
-                "%(n)s overloaded", "%(n)s overloaded", row.overloaded
-            )
+            row.overloaded_text = self.plural(OVERLOADED, row.overloaded)
         cur, prev = row.current, row.previous
         if cur.get("reach") is not None:
             row.reach_text = floatformat(cur["reach"], "0g")
