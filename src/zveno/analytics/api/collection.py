@@ -6,7 +6,7 @@ import datetime as dt
 
 from ninja import Field, Router, Schema, Status
 
-from zveno.analytics import collection
+from zveno.analytics import collection, freshness
 from zveno.workspaces import access
 from zveno.workspaces.roles import Capability
 
@@ -36,8 +36,8 @@ class QueuedOut(Schema):
 def list_collections(request, slug: str):
     """The newest collection of each channel of the project."""
     project = access.project_for(request.auth, slug, Capability.VIEW_ANALYTICS)
-    latest = collection.latest_by_channel(project)
-    return [collection.as_dict(row) for _pk, row in sorted(latest.items())]
+    latest = freshness.latest_by_channel(project)
+    return [freshness.as_dict(row) for _pk, row in sorted(latest.items())]
 
 
 @router.post("/projects/{slug}/collect", response={202: QueuedOut})

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import path
 from django.utils.translation import gettext as _
 
-from zveno.analytics import collection
+from zveno.analytics import collection, freshness
 from zveno.analytics import presentation as shown
 from zveno.analytics import selectors as sel
 from zveno.analytics.views.overview import page_context, with_csv
@@ -70,9 +70,9 @@ def channels(request, slug):
     period = ctx["period"]
     chart = shown.channels_chart(project, period, sel.post_rows(project, period))
     ctx["chart"] = with_csv(project, period, chart)[0]
-    latest = collection.latest_by_channel(project)
+    latest = freshness.latest_by_channel(project)
     for figures in chart.extra.get("channels", []):
-        figures["fresh"] = collection.freshness(
+        figures["fresh"] = freshness.freshness(
             figures["channel"], latest.get(figures["channel"].pk)
         )
     ctx["can_collect"] = _can_collect(request.user, project, latest)
@@ -90,9 +90,9 @@ def channel(request, slug, channel_id: int):
     days = sel.channel_days(project, period, found).get(found.pk, [])
     figures = sel.channel_figures(found, days, rows, period)
     charts = with_csv(project, period, *shown.channel_charts(found, period, rows, days))
-    latest = collection.latest_by_channel(project)
+    latest = freshness.latest_by_channel(project)
     ctx.update(channel=found, figures=figures, charts=charts)
-    ctx["fresh"] = collection.freshness(found, latest.get(found.pk))
+    ctx["fresh"] = freshness.freshness(found, latest.get(found.pk))
     can = _can_collect(request.user, project, latest)
     ctx["can_collect"] = can and collection.collectable(found)
     return render(request, "analytics/channel.html", ctx)
