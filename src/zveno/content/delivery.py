@@ -27,6 +27,7 @@ from zveno.content.models import (
     State,
     StepKind,
 )
+from zveno.core import updates
 from zveno.publishing import delivery
 from zveno.publishing.connectors.base import MediaFile, Post, registered_networks
 from zveno.publishing.models import Dispatch, DispatchState
@@ -141,7 +142,7 @@ def delivered_many(dispatches: list[Dispatch]) -> None:
         ))  # fmt: skip
     if not changed:
         return
-    Publication.objects.bulk_update(changed, ["status", "url", "published_at"])
+    updates.update_each(changed, ["status", "url", "published_at"])
     Activity.objects.bulk_create(activities)
     items = {p.item_id for p in changed if p.item.state in SENDABLE}
     waiting = set(

@@ -28,7 +28,7 @@ from django.db import transaction
 from django.db.models import Case, Value, When
 from django.utils import timezone, translation
 
-from zveno.core import crypto
+from zveno.core import crypto, updates
 from zveno.publishing import limits
 from zveno.publishing.connections import target_for
 from zveno.publishing.connectors.base import (
@@ -282,10 +282,10 @@ def _record(sent: list[Ready], report: PassReport) -> None:
             a.finished_at, a.duration_ms, a.outcome = r.finished, r.took, str(r.outcome.kind)
             a.response, a.reason = r.words["response"], r.words["reason"]
         fields = ["finished_at", "duration_ms", "outcome", "response", "reason"]
-        Attempt.objects.bulk_update([r.attempt for r in sent], fields)
+        updates.update_each([r.attempt for r in sent], fields)
         for r in published:
             r.dispatch.external_id, r.dispatch.url = r.outcome.external_id, r.outcome.url
-        Dispatch.objects.bulk_update([r.dispatch for r in published], ["external_id", "url"])
+        updates.update_each([r.dispatch for r in published], ["external_id", "url"])
         try:
             with transaction.atomic():
                 released = _release_published(published)
