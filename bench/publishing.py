@@ -307,12 +307,62 @@ def lateness_under_kills(owner, project) -> dict:
     }  # fmt: skip
 
 
+def on_celery(owner, project) -> dict:
+    """The scale-out path: the same posts due at once, taken by WORKERS Celery worker processes
+    (`zveno worker`) on Redis through the scheduler's task, limits off; exactly once, and how
+    fast from the first request to the last answer."""
+    from zveno.core.celery import app
+    from zveno.publishing.tasks import publish_due
+
+    Dispatch.objects.all().delete()
+    ContentItem.objects.filter(project=project).delete()
+    redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
+    fake = FakeVk(limits=False)
+    fake.honour_guid = False
+    with fake:
+        channels = channels_on(fake, owner, project, 1, "C", first=300_000)
+        texts = due(project, channels, N, timezone.now(), "Пост C")
+        env = workers_env(fake, REDIS_URL=redis_url, ZVENO_PUBLISHING_RATE_LIMITS="0")
+        env.pop("ZVENO_QUEUE_DIR", None)
+        with LOG.open("a") as log:
+            procs = [
+                subprocess.Popen(
+                    [sys.executable, "-m", "zveno", "worker", "--concurrency", "1"],
+                    env=env,
+                    cwd=ROOT,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+                for _ in range(WORKERS)
+            ]
+        began = time.perf_counter()
+        try:
+            with app.connection_for_write(redis_url) as conn:
+                for _ in range(2 * WORKERS):  # rounds overlap; the claim shares the work
+                    publish_due.apply_async(connection=conn)
+            while unsettled() and time.perf_counter() - began < SETTLE_WAIT:
+                time.sleep(0.5)
+        finally:
+            stop(procs)
+        sent = Attempt.objects.filter(kind="publish", outcome="published")
+        first = sent.order_by("started_at").first().started_at
+        last = sent.order_by("-finished_at").first().finished_at
+        processes = {w.split(":")[1] for w in sent.values_list("worker", flat=True).distinct()}
+        duplicates, losses = counted(fake, texts)
+        left = unsettled()
+    return {
+        "rate": N / (last - first).total_seconds(), "duplicates": duplicates, "losses": losses,
+        "left": left, "processes": len(processes),
+    }  # fmt: skip
+
+
 def section() -> str:
     vendor = "PostgreSQL" if connection.vendor == "postgresql" else "SQLite"
     return f"## Publishing: due at once, 4 workers ({vendor}, local VK fake)"
 
 
-def report(a: dict, b: dict) -> str:
+def report(a: dict, b: dict, c: dict) -> str:
     today = dt.date.today().isoformat()
     ratio = a["zveno"] / a["raw"]
     late = f"{b['p50']:.1f} s / {b['p99']:.1f} s / {b['max']:.1f} s"
@@ -341,6 +391,10 @@ request in flight), the {KILLS}th after {killing}; all settled after {b["settled
 | duplicates / losses under kills; still waiting at the end | {b["duplicates"]} / \
 {b["losses"]}; {b["left"]} |
 | final states | {", ".join(f"{k} {v}" for k, v in sorted(b["states"].items()))} |
+| {WORKERS} Celery workers on Redis (`zveno worker`), limits off: first request to last \
+answer | {c["rate"]:.0f} posts/s |
+| Celery: duplicates / losses; still waiting at the end; worker processes that sent | \
+{c["duplicates"]} / {c["losses"]}; {c["left"]}; {c["processes"]} |
 
 A worker claims a batch (`SELECT … FOR UPDATE SKIP LOCKED` and one `UPDATE`; SQLite one
 conditional `UPDATE`), writes a wave's attempts in one transaction before its requests go out side
@@ -352,14 +406,21 @@ absolute figure, carries over.
 """.replace("\\\n", "")
 
 
+KEPT = "<!-- kept by --write -->"
+
+
 def write(text: str) -> None:
+    """Replaces the section's figures; what follows the KEPT line (the prose) stays."""
     path = ROOT / "docs" / "benchmarks.md"
     doc = path.read_text()
     for title in (section(), OLD_SECTION):
         if title in doc:
             start_at = doc.index(title)
             nxt = doc.find("\n## ", start_at + len(title))
-            doc = doc[:start_at] + text + (doc[nxt + 1 :] if nxt != -1 else "")
+            end = nxt + 1 if nxt != -1 else len(doc)
+            old = doc[start_at:end]
+            kept = old[old.index(KEPT) :] if KEPT in old else ""
+            doc = doc[:start_at] + text + ("\n" + kept if kept else "") + doc[end:]
             break
     else:
         doc = doc.rstrip("\n") + "\n\n" + text
@@ -373,7 +434,9 @@ if __name__ == "__main__":
     print("throughput", a, flush=True)
     b = lateness_under_kills(owner, project)
     print("lateness", b, flush=True)
-    text = report(a, b)
+    c = on_celery(owner, project)
+    print("celery", c, flush=True)
+    text = report(a, b, c)
     print(text)
     if WRITE:
         write(text)
