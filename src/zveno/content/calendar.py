@@ -12,6 +12,7 @@ import hashlib
 import secrets
 import zoneinfo
 from dataclasses import dataclass, field
+from html import escape  # what Django's escape does, without its checks for lazy text
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -19,6 +20,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from zveno.content import checks, selectors, services
@@ -76,12 +78,22 @@ class Day:
     in_month: bool = True
     items: list = field(default_factory=list)
 
+    @property
+    def cards(self) -> str:
+        """The day's cards, one value for the template (see ``with_cards``)."""
+        return mark_safe("".join(item.card for item in self.items))
+
 
 @dataclass
 class Slot:
     date: dt.date
     hour: int
     items: list = field(default_factory=list)
+
+    @property
+    def cards(self) -> str:
+        """The hour's cards, one value for the template (see ``with_cards``)."""
+        return mark_safe("".join(item.card for item in self.items))
 
 
 def parse_date(value: str | None, default: dt.date) -> dt.date:
@@ -98,19 +110,51 @@ def zone_of(project: Project) -> zoneinfo.ZoneInfo:
 PK = 987654321  # a stand-in id, replaced in reversed addresses
 
 
-def items_between(project: Project, start: dt.date, end: dt.date, filters: Filters) -> list:
-    """Items planned from ``start`` to ``end`` (inclusive, project days), each with ``local``."""
+@dataclass(slots=True)
+class CalendarItem:
+    """An item as the calendar shows it, read as plain values rather than as a model (a month can
+    hold a thousand); ``local`` is its time in the project's zone, naive."""
+
+    pk: int
+    title: str
+    state: str
+    planned_at: dt.datetime
+    rubric_name: str | None
+    local: dt.datetime = dt.datetime.min
+    time: str = ""
+    minute: str = ""
+    url: str = ""
+    move_url: str = ""
+    locked: bool = False
+    state_label: str = ""
+    publication_rows: list = field(default_factory=list)  # (publication id, channel name)
+    meta: str = ""  # the card's status line: the state and the channels
+    channel_names: str = ""
+    nets_html: str = ""
+    thumb_url: str = ""
+    delivery: str = ""
+    badge_html: str = ""
+    css: str = ""  # the card's classes but "locked"
+    card: str = ""  # the card's markup, from ``with_cards``
+
+
+def items_between(
+    project: Project, start: dt.date, end: dt.date, filters: Filters
+) -> list[CalendarItem]:
+    """Items planned from ``start`` to ``end`` (inclusive, project days), as ``CalendarItem``."""
     begin, finish = selectors.day_range_utc(project, start, end)
-    # Only what a card shows: the steps and their assignees that a list page needs are not read,
-    # and the publications are read as (id, item, channel name) rows, not as model objects.
-    qs = (
-        filters.apply(ContentItem.objects.filter(project=project))
-        .filter(planned_at__gte=begin, planned_at__lt=finish)
-        .select_related("rubric")
-        .only("pk", "title", "state", "planned_at", "rubric__name")
+    # Only what a card shows, as plain values: the steps and their assignees that a list page
+    # needs are not read, and the publications are read as (id, item, channel name) rows.
+    qs = filters.apply(ContentItem.objects.filter(project=project)).filter(
+        planned_at__gte=begin, planned_at__lt=finish
     )
     zone = zone_of(project)
-    found = list(qs.order_by("planned_at", "pk"))
+    found = [
+        CalendarItem(*values)
+        for values in qs.order_by("planned_at", "pk").values_list(
+            "pk", "title", "state", "planned_at", "rubric__name"
+        )
+    ]
     publications: dict[int, list[tuple[int, str, dict]]] = {}
     label = channel_labels()  # each channel's label once, not once a card
     networks: dict[tuple[str, str], dict] = {}
@@ -141,17 +185,15 @@ def items_between(project: Project, start: dt.date, end: dt.date, filters: Filte
     for item in found:
         # Naive on purpose: template filters would shift an aware time to the viewer's zone.
         item.local = item.planned_at.astimezone(zone).replace(tzinfo=None)
-        item.time, item.minute = item.local.strftime("%H:%M"), item.local.strftime("%M")
+        item.time, item.minute = f"{item.local:%H:%M}", f"{item.local:%M}"
         item.url, item.move_url = item_at.format(item.pk), move_at.format(item.pk)
         item.locked = item.state in checks.FINAL
         item.state_label = labels.get(item.state, item.state)
         own = publications.get(item.pk, [])
         item.publication_rows = [(pk, name) for pk, name, _network in own]
-        item.networks = [network for _pk, _name, network in own]
-        item.channel_text = "".join(f" · {n['label']}" for n in item.networks)
-        item.meta = f"{item.state_label}{item.channel_text}"
+        item.meta = item.state_label + "".join(f" · {n['label']}" for _pk, _n, n in own)
         item.channel_names = ", ".join(name for _pk, name, _network in own) or "—"
-        item.nets_html = _icons(item.networks, icons)
+        item.nets_html = _icons([network for _pk, _name, network in own], icons)
         item.thumb_url = media_at.format(images[item.pk]) if item.pk in images else ""
     # The same publications as a subquery: a month's 2,000 ids are not sent as parameters.
     _delivery_states(found, Publication.objects.filter(item__in=qs.values("pk")).values("pk"))
@@ -163,7 +205,7 @@ URGENCY = ("failed", "needs_check", "held", "sending", "late", "published", "sch
 
 
 def _delivery_states(items: list, publications: QuerySet) -> None:
-    """Each card's delivery state (``delivery``, ``delivery_label``), in one query for all;
+    """Each card's delivery state (``delivery``) and badge, in one query for all;
     ``publications`` are the ids of the items' publications."""
     refs = {pk: item for item in items for pk, _name in item.publication_rows}
     labels = {value: str(label) for value, label in DispatchState.choices}
@@ -179,7 +221,6 @@ def _delivery_states(items: list, publications: QuerySet) -> None:
     for item in items:
         found = states.get(item.pk, set())
         item.delivery = next((s for s in URGENCY if s in found), "")
-        item.delivery_label = labels.get(item.delivery, "")
         item.badge_html = badges.get(item.delivery, "") if item.delivery else ""
         delivery = f" delivery-{item.delivery}" if item.delivery else ""
         item.css = f"cal-item state-{item.state}{delivery}"  # the card's classes but "locked"
@@ -196,6 +237,45 @@ def _icons(networks: list[dict], icons: dict) -> str:
     return icons[key]
 
 
+# A card as the month and the week views print it (the same markup the cells used to include
+# once a card): a month holds a thousand cards, and resolving, localising and escaping ten
+# template values each was three quarters of the page. The title and the addresses are escaped
+# once a card; what cards share (classes, labels, status lines) once a page.
+CARD = (
+    '<li class="{css}" data-move-url="{move_url}" data-minute="{minute}" title="{state}">\n'
+    '  <a href="{url}">{thumb}<span class="cal-time">{time}</span> '
+    '<span class="cal-title">{title}</span></a>\n'
+    '  <span class="cal-nets">{nets}</span><span class="cal-meta">{meta}</span>\n'
+    "  {badge}\n"
+    "</li>\n"
+)
+THUMB = '<img class="cal-thumb" src="{}" alt="" loading="lazy">'
+
+
+def with_cards(items: list, can_move: bool) -> list:
+    """Puts each item's card (``card``, safe HTML) on it; a card a person may not drag (a final
+    state, or no right to move anything) is ``locked``. Returns ``items``."""
+    shared: dict[str, str] = {}
+
+    def once(value: str) -> str:
+        if value not in shared:
+            shared[value] = escape(value)
+        return shared[value]
+
+    for item in items:
+        css = f"{item.css} locked" if item.locked or not can_move else item.css
+        item.card = mark_safe(
+            CARD.format(
+                css=once(css), move_url=escape(item.move_url), minute=item.minute,
+                state=once(item.state_label), url=escape(item.url),
+                thumb=THUMB.format(escape(item.thumb_url)) if item.thumb_url else "",
+                time=item.time, title=escape(item.title), nets=item.nets_html,
+                meta=once(item.meta), badge=item.badge_html,
+            )
+        )  # fmt: skip
+    return items
+
+
 def month_range(day: dt.date) -> tuple[dt.date, dt.date]:
     """The first and the last day of the month."""
     return day.replace(day=1), day.replace(day=pycalendar.monthrange(day.year, day.month)[1])
@@ -207,24 +287,26 @@ def month_bounds(day: dt.date) -> tuple[dt.date, dt.date]:
     return first - dt.timedelta(days=first.weekday()), last + dt.timedelta(days=6 - last.weekday())
 
 
-def month_grid(project: Project, day: dt.date, filters: Filters) -> list[list[Day]]:
+def month_grid(project: Project, day: dt.date, filters: Filters, can_move: bool) -> list[list[Day]]:
     start, end = month_bounds(day)
     days = {}
     current = start
     while current <= end:
         days[current] = Day(current, in_month=current.month == day.month)
         current += dt.timedelta(days=1)
-    for item in items_between(project, start, end, filters):
+    for item in with_cards(items_between(project, start, end, filters), can_move):
         days[item.local.date()].items.append(item)
     ordered = list(days.values())
     return [ordered[i : i + 7] for i in range(0, len(ordered), 7)]
 
 
-def week_grid(project: Project, day: dt.date, filters: Filters) -> tuple[list[dt.date], list]:
+def week_grid(
+    project: Project, day: dt.date, filters: Filters, can_move: bool
+) -> tuple[list[dt.date], list]:
     """(the 7 days, rows of (hour, [Slot per day]))."""
     monday = day - dt.timedelta(days=day.weekday())
     dates = [monday + dt.timedelta(days=n) for n in range(7)]
-    found = items_between(project, dates[0], dates[-1], filters)
+    found = with_cards(items_between(project, dates[0], dates[-1], filters), can_move)
     hours = [item.local.hour for item in found]
     first, last = min([DAY_HOURS[0], *hours]), max([DAY_HOURS[1], *hours])
     slots = {(d, h): Slot(d, h) for d in dates for h in range(first, last + 1)}
@@ -234,9 +316,12 @@ def week_grid(project: Project, day: dt.date, filters: Filters) -> tuple[list[dt
     return dates, rows
 
 
-def day_items(project: Project, day: dt.date, filters: Filters, hour: int | None = None) -> list:
+def day_items(
+    project: Project, day: dt.date, filters: Filters, hour: int | None = None, can_move: bool = True
+) -> list:
+    """A day's (or a day's hour's) items with their cards, for a cell refreshed after a move."""
     found = items_between(project, day, day, filters)
-    return [i for i in found if hour is None or i.local.hour == hour]
+    return with_cards([i for i in found if hour is None or i.local.hour == hour], can_move)
 
 
 def item_url(project: Project, item: ContentItem) -> str:

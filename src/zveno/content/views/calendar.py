@@ -62,20 +62,21 @@ def calendar_page(request, slug: str):
     view = request.GET.get("view") if request.GET.get("view") in calendar.VIEWS else "month"
     filters = calendar.Filters.from_query(request.GET)
     previous, following = _nav(view, day)
+    can_move = granted.can(Capability.EDIT_CONTENT)
     context = {
         "project": project, "granted": granted, "tab": "calendar", "view": view, "day": day,
         "today": today, "previous": previous, "following": following,
-        "can_move": granted.can(Capability.EDIT_CONTENT), "day_links": _day_links(project),
+        "can_move": can_move, "day_links": _day_links(project),
         "feeds": calendar.feeds_for(request.user, project),
         **_filters_context(project, request, filters),
     }  # fmt: skip
     if view == "week":
-        context["dates"], context["rows"] = calendar.week_grid(project, day, filters)
+        context["dates"], context["rows"] = calendar.week_grid(project, day, filters, can_move)
     elif view == "list":
         first, last = calendar.month_range(day)
         context["items"] = calendar.items_between(project, first, last, filters)
     else:
-        context["weeks"] = calendar.month_grid(project, day, filters)
+        context["weeks"] = calendar.month_grid(project, day, filters, can_move)
     return render(request, "content/calendar/calendar.html", context)
 
 
