@@ -10,10 +10,12 @@ import zoneinfo
 from django.urls import reverse
 from django.utils import translation
 from django.utils.formats import date_format
+from django.utils.html import escape
 from django.utils.timezone import localtime
 
 from tests.content.conftest import make_item
 from zveno.content import services
+from zveno.content.models import ContentItem, State
 
 
 def test_the_plan_table_prints_the_models_labels_channels_and_current_step(world, client):
@@ -70,3 +72,27 @@ def test_the_plan_table_prints_dates_and_the_due_time_in_the_projects_zone(world
     body = response.content.decode()
     assert f'{day} <span class="muted">{at}</span>' in body
     assert f' · <span class="nowrap">{due}</span>' in body
+
+
+def test_rows_and_cards_escape_titles_and_lock_what_cannot_be_moved(world, client):
+    title = 'Цена <b>"от 5 млн"</b> & торг'
+    item = make_item(world, title=title, planned_at=dt.datetime(2026, 11, 18, 12), is_ad=True)
+    done = make_item(world, title="Вышел", planned_at=dt.datetime(2026, 11, 19, 12))
+    ContentItem.objects.filter(pk=done.pk).update(state=State.PUBLISHED)
+    client.force_login(world.users["smm"])
+    plan = client.get(reverse("content:items", args=[world.alpha.slug])).content.decode()
+    link = reverse("content:item", args=[world.alpha.slug, item.pk])
+    assert f'<a href="{link}">{escape(title)}</a> <span class="badge ad">' in plan
+    assert title not in plan
+
+    def cards(persona: str) -> dict[int, str]:
+        client.force_login(world.users[persona])
+        url = reverse("content:calendar", args=[world.alpha.slug])
+        month = client.get(url, {"view": "month", "date": "2026-11-18"}).content.decode()
+        assert f'<span class="cal-title">{escape(title)}</span>' in month and title not in month
+        found = re.findall(r'<li class="([^"]*)" data-move-url="[^"]*/(\d+)/move/"', month)
+        return {int(pk): classes.split() for classes, pk in found}
+
+    smm = cards("smm")
+    assert "locked" not in smm[item.pk] and "locked" in smm[done.pk]
+    assert all("locked" in classes for classes in cards("expert").values())
