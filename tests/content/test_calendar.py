@@ -15,7 +15,7 @@ from zveno.content.models import ContentItem, FeedToken, StepKind
 
 MOSCOW = dt.timezone(dt.timedelta(hours=3))
 # session, user, project, access, filters, items and their prefetches (media too), delivery states
-MONTH_QUERIES = 20
+MONTH_QUERIES = 16
 
 
 def page(client, world, **query):

@@ -388,9 +388,13 @@ def revoke_feed(actor, feed: FeedToken) -> FeedToken:
     return feed
 
 
-def feeds_for(actor, project: Project) -> QuerySet[FeedToken]:
-    """Active feeds the user may see: their own, and every feed of the project for a manager."""
-    granted = access.access_to(actor, project)
+def feeds_for(
+    actor, project: Project, granted: access.ProjectAccess | None = None
+) -> QuerySet[FeedToken]:
+    """Active feeds the user may see: their own, and every feed of the project for a manager.
+    ``granted`` is what the page has read already for this user and project (not read again)."""
+    if granted is None or not granted.is_for(actor, project):
+        granted = access.access_to(actor, project)
     qs = FeedToken.objects.filter(project=project, revoked_at__isnull=True).select_related(
         "membership__user", "created_by"
     )

@@ -67,7 +67,7 @@ def calendar_page(request, slug: str):
         "project": project, "granted": granted, "tab": "calendar", "view": view, "day": day,
         "today": today, "previous": previous, "following": following,
         "can_move": can_move, "day_links": _day_links(project),
-        "feeds": calendar.feeds_for(request.user, project),
+        "feeds": calendar.feeds_for(request.user, project, granted),
         **_filters_context(project, request, filters),
     }  # fmt: skip
     if view == "week":
