@@ -58,7 +58,7 @@ class PlanStep:
     due: str = ""  # due_at as the table prints it, in the project's time zone
 
 
-@dataclass
+@dataclass(slots=True)
 class PlanRow:
     """One row of the plan table: the columns it shows, read as plain values, and ``html``."""
 
@@ -151,9 +151,9 @@ def _plan_cells(rows: list[PlanRow], project: Project) -> None:
     nobody, ad = escape(_("nobody")), format_html(' <span class="badge ad">{}</span>', _("ad"))
     cells: dict[tuple[PlanChannel, ...], str] = {}
     weekdays: dict[dt.date, str] = {}
-    shown: dict[str | None, str] = {None: "—", "": "—"}  # escaped labels and rubric names
+    shown: dict[str, str] = {}  # escaped labels and rubric names
 
-    def once(value: str | None) -> str:
+    def once(value: str) -> str:
         if value not in shown:
             shown[value] = escape(value)
         return shown[value]
@@ -172,7 +172,7 @@ def _plan_cells(rows: list[PlanRow], project: Project) -> None:
         step = row.current_step
         row.html = mark_safe(ROW.format(
             when=when, channels=_channel_cell(tuple(row.channel_labels), cells),
-            format=once(row.format_label), rubric=once(row.rubric_name), url=row.url,
+            format=once(row.format_label), rubric=once(row.rubric_name or "—"), url=row.url,
             title=escape(row.title), ad=ad if row.is_ad else "", state=once(row.state),
             state_label=once(row.state_label), step=_step_cell(step, nobody) if step else NONE,
         ))  # fmt: skip
