@@ -22,23 +22,32 @@ from zveno.analytics.models import Import, Post, PostSnapshot
 
 ROWS = 12_000
 
-# The import run by a process of its own; with "swap" it kills itself with SIGKILL right after
-# the swap has inserted the posts (uncommitted) and before their snapshots.
+# The import run by a process of its own; with "swap" it kills itself with SIGKILL inside the
+# swap, with the posts inserted (uncommitted): on SQLite before their snapshots, on PostgreSQL
+# (where one statement inserts both) right after them, before the import is marked done.
 CHILD = """
 import os, signal, sys, django
 django.setup()
 from zveno.analytics import imports
 from zveno.analytics.imports import writing
+from zveno.analytics.models import Post
+
+
+def then_die(write, when):
+    def wrapped(*args):
+        result = write(*args)
+        if when(*args):
+            os.kill(os.getpid(), signal.SIGKILL)
+        return result
+
+    return wrapped
+
 
 if sys.argv[2] == "swap":
-    insert = writing._insert
-
-    def insert_then_die(cursor, model, *args):
-        insert(cursor, model, *args)
-        if model.__name__ == "Post":
-            os.kill(os.getpid(), signal.SIGKILL)
-
-    writing._insert = insert_then_die
+    writing._insert = then_die(writing._insert, lambda cursor, model, *rest: model is Post)
+    writing._insert_posts_and_snapshots = then_die(
+        writing._insert_posts_and_snapshots, lambda *args: True
+    )
 imports.run(int(sys.argv[1]))
 """
 

@@ -388,3 +388,32 @@ def test_a_repeated_row_wins_over_the_one_above_and_the_newest_capture_leads(wor
     assert post.latest_reach == 200
     assert post.snapshots.get(reach=160).batch_id == again.pk
     assert Post.objects.filter(project=world.alpha).count() == 2
+
+
+def test_one_file_with_new_posts_new_captures_renamed_posts_and_unchanged_rows(world):
+    posts_import(
+        world,
+        ("1", "Первый", "2026-11-03 10:00", 100),
+        ("2", "Второй", "2026-11-03 10:00", 7),
+        ("3", "Третий", "2026-11-03 10:00", 5),
+    )
+    again = posts_import(
+        world,
+        ("1", "Первый", "2026-11-04 10:00", 120),  # a new, newer capture of a known post
+        ("2", "Второй, исправлен", "2026-11-02 12:00", 3),  # renamed, with an older capture
+        ("3", "Третий", "2026-11-03 10:00", 5),  # as it was
+        ("4", "Четвёртый", "2026-11-04 10:00", 9),  # a new post
+    )
+    assert (again.status, again.created, again.updated, again.unchanged) == ("done", 1, 2, 1)
+    posts = {p.external_id: p for p in Post.objects.filter(project=world.alpha)}
+    assert len(posts) == 4
+    first, second, fourth = posts["telegram:1"], posts["telegram:2"], posts["telegram:4"]
+    assert [s.reach for s in first.snapshots.order_by("captured_at")] == [100, 120]
+    assert first.latest_reach == 120
+    assert first.last_captured_at == first.snapshots.order_by("captured_at").last().captured_at
+    # The title follows the file; the latest counters stay with the newer capture.
+    assert (second.title, second.latest_reach) == ("Второй, исправлен", 7)
+    assert [s.reach for s in second.snapshots.order_by("captured_at")] == [3, 7]
+    assert (fourth.title, fourth.latest_reach) == ("Четвёртый", 9)
+    assert [s.batch_id for s in fourth.snapshots.all()] == [again.pk]
+    assert first.snapshots.get(reach=120).batch_id == again.pk

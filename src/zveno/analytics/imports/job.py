@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from zveno.analytics import presets
 from zveno.analytics.imports.parsing import Options, Record, check_options, parser_for
 from zveno.analytics.imports.reading import EXTENSIONS, count_rows, open_rows
-from zveno.analytics.imports.staging import BATCH, Staging, drop_leftovers
+from zveno.analytics.imports.staging import BATCH, Staging, drop_leftovers, relaxed_commit
 from zveno.analytics.imports.writing import Counts, swap
 from zveno.analytics.models import Import, ImportStatus
 from zveno.core import claims
@@ -110,7 +110,8 @@ def create_import(
 
 
 def _progress(batch_id: int, done: int) -> None:
-    Import.objects.filter(pk=batch_id).update(processed_rows=done)
+    with relaxed_commit():  # a hint for the page: it need not wait for the disk
+        Import.objects.filter(pk=batch_id).update(processed_rows=done)
 
 
 def run(import_id: int, progress: Progress | None = None) -> Import | None:
@@ -267,6 +268,11 @@ def _day_of(record: Record, tz: dt.tzinfo) -> dt.date | None:
 def _widen_period(batch: Import, records: list[Record]) -> None:
     """Keeps on ``batch`` (in memory; ``_done`` saves it) the first and last day written."""
     tz = zoneinfo.ZoneInfo(batch.project.timezone or "UTC")
+    moments = [r.attrs.get("published_at") for r in records]
+    if moments and all(isinstance(m, dt.datetime) and m.tzinfo for m in moments):
+        # Posts (times in UTC): the local day grows with the moment, so the first and last
+        # moments give the first and last days.
+        records = [Record(0, (), {"published_at": m}) for m in (min(moments), max(moments))]
     days = [d for d in (_day_of(r, tz) for r in records) if d is not None]
     if days:
         low, high = min(days), max(days)

@@ -294,9 +294,15 @@ class Parser:
         # (index, field, header, converter) of each column read
         self.columns: list[tuple[int, presets.Field, str, Callable]] = []
         self._channels = list(project.channels.all())
+        self._by_network: dict[str, Channel | None] = {}  # the default channel of a network
         self._previous: dt.datetime | None = None  # Facebook: the post above
         self._seen_keys: dict[str, int] = {}  # Facebook: repeats of one placed key
         self._required = [spec for spec in preset.fields if spec.required]
+        self._build = {
+            presets.POSTS: self._post,
+            presets.CHANNEL_DAYS: self._channel_day,
+            presets.BUSINESS_DAYS: self._business_day,
+        }[preset.target]
         networks = _network_names()
         self._converters = {
             "int": parse_int,
@@ -374,12 +380,7 @@ class Parser:
                     problems.append(Problem(row, header, _("This cell must not be empty.")))
         if problems:
             return None, problems
-        build = {
-            presets.POSTS: self._post,
-            presets.CHANNEL_DAYS: self._channel_day,
-            presets.BUSINESS_DAYS: self._business_day,
-        }[self.preset.target]
-        return build(row, data)
+        return self._build(row, data)
 
     def _find_channel(self, value) -> Channel | None:
         text = cell_text(value)
@@ -400,8 +401,10 @@ class Parser:
     def _default_channel(self, network: str) -> Channel | None:
         if self.channel is not None:
             return self.channel
-        same = [c for c in self._channels if c.network == network]
-        return same[0] if len(same) == 1 else None
+        if network not in self._by_network:
+            same = [c for c in self._channels if c.network == network]
+            self._by_network[network] = same[0] if len(same) == 1 else None
+        return self._by_network[network]
 
     def _header_of(self, key: str) -> str:
         return next((c[2] for c in self.columns if c[1].key == key), key)

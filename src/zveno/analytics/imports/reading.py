@@ -63,7 +63,7 @@ def open_rows(binary, name: str) -> Iterator[Iterator[tuple[int, list]]]:
 def _text_rows(reader) -> Iterator[tuple[int, list]]:
     try:
         for n, values in enumerate(reader, start=1):
-            if n == 1 or not _blank(values):
+            if n == 1 or "".join(values).strip():  # not blank (the cells of a CSV are texts)
                 yield n, values
     except UnicodeDecodeError as exc:
         raise files.unreadable_text() from exc

@@ -14,7 +14,9 @@ it behind, and the sweep drops every staging table whose import is not running
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import operator
 
 from django.db import connection, transaction
 
@@ -34,6 +36,7 @@ from zveno.analytics.models import (
 
 BATCH = 5000  # rows per staging transaction: a few milliseconds of the write lock
 PREFIX = "analytics_staging_"
+WORK_MEM = "64MB"  # PostgreSQL: the preparing and swapping joins hash in memory, not on disk
 
 POST_ATTRS = (
     "published_at",
@@ -87,15 +90,18 @@ def table_name(import_id: int) -> str:
     return f"{PREFIX}{int(import_id)}"
 
 
+_post_attrs = operator.itemgetter(*POST_ATTRS)
+_post_counters = operator.itemgetter(*POST_COUNTERS)
+
+
 def _values(target: str, record: Record) -> tuple:
     if target == presets.POSTS:
-        attrs, counters = record.attrs, record.counters
         return (
             record.row,
             record.key[0],
             record.captured_at,
-            *(attrs[name] for name in POST_ATTRS),
-            *(counters[name] for name in POST_COUNTERS),
+            *_post_attrs(record.attrs),
+            *_post_counters(record.counters),
         )
     if target == presets.CHANNEL_DAYS:
         counters = record.counters
@@ -161,7 +167,7 @@ class Staging:
                 for row in rows:
                     row[index] = prep(row[index])
         names = ", ".join(self.q(n) for n in ("row", *self.columns))
-        with transaction.atomic(), connection.cursor() as cursor:
+        with relaxed_commit(), connection.cursor() as cursor:
             if self.postgres:
                 sql = f"COPY {self.q(self.table)} ({names}) FROM STDIN"
                 with cursor.cursor.copy(sql) as copy:
@@ -175,17 +181,17 @@ class Staging:
         self.last_row = records[-1].row
 
     def _chunks(self):
-        """Row ranges for the preparing statements: one on PostgreSQL (writers there do not
-        wait for each other), ``BATCH`` rows each on SQLite (each a short transaction)."""
-        if self.postgres:
-            yield 0, self.last_row
-            return
+        """Row ranges for SQLite's preparing statements, ``BATCH`` rows each (each a short
+        transaction: SQLite has one writer at a time)."""
         for low in range(0, self.last_row + 1, BATCH):
             yield low, low + BATCH - 1
 
     def prepare(self) -> None:
-        """Indexes the table by its key, drops a key's earlier duplicates (the last row in the
-        file wins) and, for posts, marks each post's newest capture as its ``head``."""
+        """Drops a key's earlier duplicates (the last row in the file wins) and, for posts,
+        marks each post's newest capture as its ``head``."""
+        if self.postgres:
+            self._prepare_postgres()
+            return
         q, t = self.q, self.q(self.table)
         key = [q(k) for k in self.keys]
         with transaction.atomic(), connection.cursor() as cursor:
@@ -199,20 +205,58 @@ class Staging:
             # Captures are unique per post now, so the newest is the one with none after it.
             ext, cap = q("external_id"), q("captured_at")
             steps.append(
-                f"UPDATE {t} AS s SET {q('head')} = {'false' if self.postgres else '0'} "
+                f"UPDATE {t} AS s SET {q('head')} = 0 "
                 f"WHERE s.{q('row')} BETWEEN %s AND %s AND EXISTS (SELECT 1 FROM {t} AS d "
                 f"WHERE d.{ext} = s.{ext} AND d.{cap} > s.{cap})"
             )
-        for sql in steps:
+        for number, sql in enumerate(steps):
             for low, high in self._chunks():
                 with transaction.atomic(), connection.cursor() as cursor:
                     cursor.execute(sql, [low, high])
-        if self.postgres:
-            with connection.cursor() as cursor:
-                cursor.execute(f"ANALYZE {t}")  # the swap's joins plan on real numbers
+                    if number == 0:
+                        self.rows -= cursor.rowcount
+
+    def _prepare_postgres(self) -> None:
+        """The same on PostgreSQL in two statements, each finding the few keys concerned by
+        one hashed pass over the table (most keys have one row, most posts one capture) rather
+        than an index built for it and probed for every row; then the table's statistics, so
+        the swap plans its joins on real numbers."""
+        q, t, row = self.q, self.q(self.table), self.q("row")
+        key = ", ".join(q(k) for k in self.keys)
+        same = " AND ".join(f"s.{q(k)} = d.{q(k)}" for k in self.keys)
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+            cursor.execute(
+                f"DELETE FROM {t} AS s USING (SELECT {key}, max({row}) AS last FROM {t} "
+                f"GROUP BY {key} HAVING count(*) > 1) AS d WHERE {same} AND s.{row} < d.last"
+            )
+            self.rows -= cursor.rowcount
+            if self.target == presets.POSTS:
+                ext, cap = q("external_id"), q("captured_at")
+                cursor.execute(
+                    f"UPDATE {t} AS s SET {q('head')} = false FROM (SELECT {ext}, max({cap}) "
+                    f"AS newest FROM {t} GROUP BY {ext} HAVING count(*) > 1) AS d "
+                    f"WHERE s.{ext} = d.{ext} AND s.{cap} < d.newest"
+                )
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {t}")
 
     def drop(self) -> None:
         drop(self.import_id)
+
+
+@contextlib.contextmanager
+def relaxed_commit():
+    """A short transaction whose commit does not wait for the disk on PostgreSQL: for writes a
+    crash may lose without harm (staged rows live in an UNLOGGED table, which a crash empties
+    anyway, and the import then runs again from the start; a progress figure is a hint). Inside
+    an outer transaction it changes nothing, so the outer commit keeps its guarantee."""
+    relax = connection.vendor == "postgresql" and not connection.in_atomic_block
+    with transaction.atomic():
+        if relax:
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit = off")
+        yield
 
 
 def drop(import_id: int) -> None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from django.db import connection
 
 from zveno.analytics import presets
-from zveno.analytics.imports.staging import POST_ATTRS, Staging
+from zveno.analytics.imports.staging import POST_ATTRS, WORK_MEM, Staging
 from zveno.analytics.models import (
     BUSINESS_COUNTERS,
     CHANNEL_COUNTERS,
@@ -64,14 +64,19 @@ def _defaults(model, given: set[str]) -> tuple[list[str], list]:
     return columns, values
 
 
-def _insert(cursor, model, chosen: dict[str, str], params: list, source_sql: str, more: list):
-    """``INSERT INTO model (chosen…, defaults…) SELECT <chosen exprs>, <defaults> <source_sql>``."""
+def _insert_sql(model, chosen: dict[str, str], source_sql: str) -> tuple[str, list]:
+    """``INSERT INTO model (chosen…, defaults…) SELECT <chosen exprs>, <defaults> <source_sql>``
+    with the defaults' values (their placeholders come after the chosen expressions')."""
     rest, values = _defaults(model, set(chosen))
     names = ", ".join(_q(model._meta.get_field(a).column) for a in chosen) + "".join(
         f", {_q(c)}" for c in rest
     )
     exprs = ", ".join(chosen.values()) + "".join(", %s" for _c in rest)
-    sql = f"INSERT INTO {_q(model._meta.db_table)} ({names}) SELECT {exprs} {source_sql}"
+    return f"INSERT INTO {_q(model._meta.db_table)} ({names}) SELECT {exprs} {source_sql}", values
+
+
+def _insert(cursor, model, chosen: dict[str, str], params: list, source_sql: str, more: list):
+    sql, values = _insert_sql(model, chosen, source_sql)
     cursor.execute(sql, [*params, *values, *more])
 
 
@@ -98,17 +103,30 @@ def _swap_posts(project, import_id: int, staging: Staging) -> Counts:
     ext, cap, head = _q("external_id"), _q("captured_at"), _q("head")
     match = f"p.{_q('project_id')} = %s AND p.{ext} = s.{ext}"
     snap_match = f"x.{_q('post_id')} = p.id AND x.{cap} = s.{cap}"
-    latest = [f"latest_{name}" for name in POST_COUNTERS]
+    postgres = connection.vendor == "postgresql"
+    same_snapshot = f"NOT {_differs('x', 's', POST_COUNTERS)}"
+    same_post = f"(NOT s.{head} OR NOT {_differs('p', 's', POST_ATTRS)})"
     with connection.cursor() as cursor:
-        counts = _count(
-            cursor,
-            f"SELECT count(*), sum(CASE WHEN p.id IS NULL THEN 1 ELSE 0 END), "
-            f"sum(CASE WHEN x.id IS NOT NULL AND NOT {_differs('x', 's', POST_COUNTERS)} "
-            f"AND (NOT s.{head} OR NOT {_differs('p', 's', POST_ATTRS)}) THEN 1 ELSE 0 END) "
-            f"FROM {st} AS s LEFT JOIN {post} AS p ON {match} "
-            f"LEFT JOIN {snap} AS x ON {snap_match}",
-            [project.pk],
-        )
+        if postgres:
+            cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+            # Unchanged rows, before anything changes; what is created is counted as it is
+            # inserted, the rest was updated.
+            cursor.execute(
+                f"SELECT count(*) FROM {st} AS s JOIN {post} AS p ON {match} "
+                f"JOIN {snap} AS x ON {snap_match} WHERE {same_snapshot} AND {same_post}",
+                [project.pk],
+            )
+            unchanged = cursor.fetchone()[0]
+        else:
+            counts = _count(
+                cursor,
+                f"SELECT count(*), sum(CASE WHEN p.id IS NULL THEN 1 ELSE 0 END), "
+                f"sum(CASE WHEN x.id IS NOT NULL AND {same_snapshot} AND {same_post} "
+                f"THEN 1 ELSE 0 END) "
+                f"FROM {st} AS s LEFT JOIN {post} AS p ON {match} "
+                f"LEFT JOIN {snap} AS x ON {snap_match}",
+                [project.pk],
+            )
         # Snapshots whose counters changed.
         sets = ", ".join(f"{_q(n)} = s.{_q(n)}" for n in POST_COUNTERS)
         cursor.execute(
@@ -117,55 +135,122 @@ def _swap_posts(project, import_id: int, staging: Staging) -> Counts:
             f"AND {_differs('x', 's', POST_COUNTERS)}",
             [import_id, project.pk],
         )
-        # Posts whose attributes changed, from their newest capture in the file.
-        sets = ", ".join(f"{_q(n)} = s.{_q(n)}" for n in POST_ATTRS)
-        cursor.execute(
-            f"UPDATE {post} AS p SET {sets} FROM {st} AS s WHERE s.{head} AND {match} "
-            f"AND {_differs('p', 's', POST_ATTRS)}",
-            [project.pk],
-        )
-        # Latest counters, when the file's newest capture is not older than the post's.
-        sets = ", ".join(f"{_q(f'latest_{n}')} = s.{_q(n)}" for n in POST_COUNTERS)
-        olds = " OR ".join(
-            [f"p.{_q('last_captured_at')} <> s.{cap}"]
-            + [f"p.{_q(f'latest_{n}')} {_op()} s.{_q(n)}" for n in POST_COUNTERS]
-        )
-        cursor.execute(
-            f"UPDATE {post} AS p SET {_q('last_captured_at')} = s.{cap}, {sets} FROM {st} AS s "
-            f"WHERE s.{head} AND {match} AND (p.{_q('last_captured_at')} IS NULL OR "
-            f"(s.{cap} >= p.{_q('last_captured_at')} AND ({olds})))",
-            [project.pk],
-        )
-        # New posts, with their newest capture's counters as the latest.
-        chosen = {
-            "project_id": "%s",
-            "external_id": f"s.{ext}",
-            "source": "%s",
-            **{name: f"s.{_q(name)}" for name in POST_ATTRS},
-            "last_captured_at": f"s.{cap}",
-            **{name: f"s.{_q(name.removeprefix('latest_'))}" for name in latest},
-        }
-        _insert(
-            cursor, Post, chosen, [project.pk, Source.IMPORT],
-            f"FROM {st} AS s WHERE s.{head} AND NOT EXISTS "
-            f"(SELECT 1 FROM {post} AS p WHERE {match})",
-            [project.pk],
-        )  # fmt: skip
-        # Snapshots that are new (of new posts and of known ones).
-        chosen = {
-            "post_id": "p.id",
-            "captured_at": f"s.{cap}",
-            **{name: f"s.{_q(name)}" for name in POST_COUNTERS},
-            "source": "%s",
-            "batch_id": "%s",
-        }
-        _insert(
-            cursor, PostSnapshot, chosen, [Source.IMPORT, import_id],
-            f"FROM {st} AS s JOIN {post} AS p ON {match} WHERE NOT EXISTS "
-            f"(SELECT 1 FROM {snap} AS x WHERE {snap_match})",
-            [project.pk],
-        )  # fmt: skip
+        _update_posts(cursor, project, st)
+        if postgres:
+            created = _insert_posts_and_snapshots(cursor, project, import_id, st)
+            counts = Counts(created, staging.rows - created - unchanged, unchanged)
+        else:
+            _insert_posts(cursor, project, st)
+            _insert_snapshots(cursor, project, import_id, st)
     return counts
+
+
+def _update_posts(cursor, project, st: str) -> None:
+    """Known posts, in one pass: their attributes from their newest capture in the file when
+    they changed, and their latest counters when that capture is not older than the post's."""
+    ext, cap, head, last = _q("external_id"), _q("captured_at"), _q("head"), _q("last_captured_at")
+    match = f"p.{_q('project_id')} = %s AND p.{ext} = s.{ext}"
+    latest = [f"p.{_q(f'latest_{n}')} {_op()} s.{_q(n)}" for n in POST_COUNTERS]
+    olds = " OR ".join([f"p.{last} <> s.{cap}", *latest])
+    newer = f"(p.{last} IS NULL OR (s.{cap} >= p.{last} AND ({olds})))"
+    sets = [f"{_q(n)} = s.{_q(n)}" for n in POST_ATTRS]
+    sets += [
+        f"{_q(column)} = CASE WHEN {newer} THEN s.{_q(value)} ELSE p.{_q(column)} END"
+        for column, value in [
+            ("last_captured_at", "captured_at"),
+            *((f"latest_{n}", n) for n in POST_COUNTERS),
+        ]
+    ]
+    cursor.execute(
+        f"UPDATE {_q(Post._meta.db_table)} AS p SET {', '.join(sets)} FROM {st} AS s "
+        f"WHERE s.{head} AND {match} AND ({_differs('p', 's', POST_ATTRS)} OR {newer})",
+        [project.pk],
+    )
+
+
+def _new_post() -> dict[str, str]:
+    """A new post's columns, from its newest capture in the file (its counters the latest)."""
+    return {
+        "project_id": "%s",
+        "external_id": f"s.{_q('external_id')}",
+        "source": "%s",
+        **{name: f"s.{_q(name)}" for name in POST_ATTRS},
+        "last_captured_at": f"s.{_q('captured_at')}",
+        **{f"latest_{name}": f"s.{_q(name)}" for name in POST_COUNTERS},
+    }
+
+
+def _new_snapshot(post_id: str) -> dict[str, str]:
+    return {
+        "post_id": post_id,
+        "captured_at": f"s.{_q('captured_at')}",
+        **{name: f"s.{_q(name)}" for name in POST_COUNTERS},
+        "source": "%s",
+        "batch_id": "%s",
+    }
+
+
+def _insert_posts(cursor, project, st: str) -> None:
+    post, ext = _q(Post._meta.db_table), _q("external_id")
+    _insert(
+        cursor, Post, _new_post(), [project.pk, Source.IMPORT],
+        f"FROM {st} AS s WHERE s.{_q('head')} AND NOT EXISTS "
+        f"(SELECT 1 FROM {post} AS p WHERE p.{_q('project_id')} = %s AND p.{ext} = s.{ext})",
+        [project.pk],
+    )  # fmt: skip
+
+
+def _insert_snapshots(cursor, project, import_id: int, st: str) -> None:
+    """Snapshots that are new (of new posts and of known ones)."""
+    post, snap, ext, cap = (
+        _q(Post._meta.db_table), _q(PostSnapshot._meta.db_table), _q("external_id"),
+        _q("captured_at"),
+    )  # fmt: skip
+    _insert(
+        cursor, PostSnapshot, _new_snapshot("p.id"), [Source.IMPORT, import_id],
+        f"FROM {st} AS s JOIN {post} AS p ON p.{_q('project_id')} = %s AND p.{ext} = s.{ext} "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {snap} AS x WHERE x.{_q('post_id')} = p.id "
+        f"AND x.{cap} = s.{cap})",
+        [project.pk],
+    )  # fmt: skip
+
+
+def _insert_posts_and_snapshots(cursor, project, import_id: int, st: str) -> int:
+    """PostgreSQL: the new posts and the new snapshots in one statement, returning how many
+    rows of the file were of new posts. A new post's snapshots take its id as it is inserted
+    (no lookup of the post, no check for a snapshot that cannot exist yet); new snapshots of
+    known posts are found as in ``_insert_snapshots`` (the statement sees the posts as they
+    were before it, so these are known posts only)."""
+    post, snap, ext, cap = (
+        _q(Post._meta.db_table), _q(PostSnapshot._meta.db_table), _q("external_id"),
+        _q("captured_at"),
+    )  # fmt: skip
+    posts, post_defaults = _insert_sql(
+        Post, _new_post(),
+        f"FROM {st} AS s WHERE s.{_q('head')} AND NOT EXISTS "
+        f"(SELECT 1 FROM {post} AS p WHERE p.{_q('project_id')} = %s AND p.{ext} = s.{ext})",
+    )  # fmt: skip
+    fresh, fresh_defaults = _insert_sql(
+        PostSnapshot, _new_snapshot("n.id"),
+        f"FROM {st} AS s JOIN new_posts AS n ON n.{ext} = s.{ext}",
+    )  # fmt: skip
+    known, known_defaults = _insert_sql(
+        PostSnapshot, _new_snapshot("p.id"),
+        f"FROM {st} AS s JOIN {post} AS p ON p.{_q('project_id')} = %s AND p.{ext} = s.{ext} "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {snap} AS x WHERE x.{_q('post_id')} = p.id "
+        f"AND x.{cap} = s.{cap})",
+    )  # fmt: skip
+    cursor.execute(
+        f"WITH new_posts AS ({posts} RETURNING id, {ext}), "
+        f"fresh AS ({fresh} RETURNING 1), known AS ({known} RETURNING 1) "
+        f"SELECT (SELECT count(*) FROM fresh), (SELECT count(*) FROM known)",
+        [
+            project.pk, Source.IMPORT, *post_defaults, project.pk,
+            Source.IMPORT, import_id, *fresh_defaults,
+            Source.IMPORT, import_id, *known_defaults, project.pk,
+        ],
+    )  # fmt: skip
+    return cursor.fetchone()[0]
 
 
 def _swap_days(project, staging: Staging, model, counters, match: str, insert_key: dict) -> Counts:
