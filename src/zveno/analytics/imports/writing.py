@@ -3,13 +3,15 @@
 Run inside the caller's transaction, after ``staging.Staging.prepare``. A handful of statements
 per target, each over the whole staging table and executed by the database itself (no row passes
 through Python): the outcome is counted first (created, updated, unchanged, as a re-import
-reports them), then rows that changed are updated (``UPDATE … FROM``), then the new ones are
-inserted (``INSERT … SELECT``). Rows are matched by their keys: posts by (project, external id),
-snapshots by (post, capture time), channel days by (channel, date), business days by (project,
-date, channel, campaign); identical rows are not written at all, so re-importing an unchanged
-file changes nothing. A post takes its attributes and its ``latest_*`` counters from its newest
-capture in the file (``head``), the latter only when that capture is not older than the one it
-has: ``Post.latest_*`` and ``last_captured_at`` always equal the newest snapshot.
+reports them; on PostgreSQL only the unchanged first, the created as they are inserted), then
+rows that changed are updated (``UPDATE … FROM``), then the new ones are inserted
+(``INSERT … SELECT``; on PostgreSQL new posts and their snapshots in one statement). Rows are
+matched by their keys: posts by (project, external id), snapshots by (post, capture time),
+channel days by (channel, date), business days by (project, date, channel, campaign); identical
+rows are not written at all, so re-importing an unchanged file changes nothing. A post takes
+its attributes and its ``latest_*`` counters from its newest capture in the file (``head``), the
+latter only when that capture is not older than the one it has: ``Post.latest_*`` and
+``last_captured_at`` always equal the newest snapshot.
 """
 
 from __future__ import annotations
