@@ -149,15 +149,17 @@ def _median_in_sql() -> bool:
 
 
 def _aggregates() -> dict:
+    """The sums and ERR's mean in SQL; ERR's ratio of sums and median too where the database has
+    a median (elsewhere :func:`_python_err` reads them off the posts' counters).
+
+    ``interactions`` is not summed here: it is the sum of the reaction counters' sums
+    (:func:`_interactions`), which the query has anyway."""
     aggs = {"posts": Count("pk")}
     aggs.update({name: Sum(f"latest_{name}") for name in SUM_COUNTERS})
-    aggs["interactions"] = Sum(
-        _INTERACTIONS, filter=_HAS_INTERACTIONS, output_field=BigIntegerField()
-    )
-    aggs["_err_num"] = Sum(_INTERACTIONS, filter=_IN_ERR, output_field=BigIntegerField())
-    aggs["_err_den"] = Sum("latest_reach", filter=_IN_ERR)
     aggs["_err_mean"] = Avg(_POST_ERR, filter=_IN_ERR, output_field=FloatField())
     if _median_in_sql():
+        aggs["_err_num"] = Sum(_INTERACTIONS, filter=_IN_ERR, output_field=BigIntegerField())
+        aggs["_err_den"] = Sum("latest_reach", filter=_IN_ERR)
         aggs["_err_median"] = _Median(_POST_ERR, filter=_IN_ERR)
     return aggs
 
@@ -169,29 +171,59 @@ def _int(value):
     return value
 
 
-def _finish(row: dict, medians: dict | None = None, key=None) -> dict:
+def _interactions(sums: dict):
+    """Σ (likes + comments + shares) over the posts that have any of them, absent parts skipped:
+    the sum of the reactions' own sums, ``None`` when no post has any."""
+    present = [sums[name] for name in REACTIONS if sums[name] is not None]
+    return sum(present) if present else None
+
+
+def _finish(row: dict, err: dict | None = None, key=None) -> dict:
+    """One summary from a row of :func:`_aggregates`; ``err``: :func:`_python_err`'s answer,
+    where ERR's ratio of sums and median were not read in SQL."""
+    if err is not None:
+        row = {**row, **err.get(key, _NO_ERR)}
     out = {"posts": row["posts"]}
-    for name in (*SUM_COUNTERS, "interactions"):
+    for name in SUM_COUNTERS:
         out[name] = _int(row[name])
-    median = medians.get(key) if medians is not None else row.get("_err_median")
+    out["interactions"] = _interactions(out)
     out["err"] = {
         "ratio_of_sums": formulas.percent(row["_err_num"], row["_err_den"]),
         "mean": row["_err_mean"],
-        "median": median,
+        "median": row["_err_median"],
     }
     return out
 
 
-def _python_medians(qs: QuerySet, key_expr=None) -> dict:
-    """Per-group medians of per-post ERR, for databases without an ordered-set median."""
-    qs = qs.filter(_IN_ERR).annotate(_err=_POST_ERR)
+_NO_ERR = {"_err_num": None, "_err_den": None, "_err_median": None}
+_REACTION_FIELDS = tuple(f"latest_{name}" for name in REACTIONS)
+
+
+def _python_err(qs: QuerySet, key_expr=None) -> dict:
+    """ERR's ratio of sums (numerator and denominator) and median per group, from each post's
+    counters, for databases without an ordered-set median: the posts are read for the median
+    anyway, and their plain columns cost less to ask for than the per-post ERR in SQL.
+
+    A post counts when it has any reaction counter and a reach; its ERR is computed as SQL does
+    (interactions as a double × 100.0 / reach as a double), so the figures are the same."""
+    qs = qs.filter(latest_reach__gt=0)
     if key_expr is None:
-        values = list(qs.values_list("_err", flat=True))
-        return {None: float(statistics.median(values)) if values else None}
-    groups: dict = defaultdict(list)
-    for key, value in qs.annotate(_key=key_expr).values_list("_key", "_err"):
-        groups[key].append(value)
-    return {key: float(statistics.median(vals)) for key, vals in groups.items()}
+        rows = ((None, *row) for row in qs.values_list("latest_reach", *_REACTION_FIELDS))
+    else:
+        rows = qs.annotate(_key=key_expr).values_list("_key", "latest_reach", *_REACTION_FIELDS)
+    groups: dict = defaultdict(lambda: [0, 0, []])
+    for key, reach, *reactions in rows:
+        if all(value is None for value in reactions):
+            continue
+        interactions = sum(value for value in reactions if value is not None)
+        group = groups[key]
+        group[0] += interactions
+        group[1] += reach
+        group[2].append(interactions * 100.0 / reach)
+    return {
+        key: {"_err_num": num, "_err_den": den, "_err_median": float(statistics.median(rates))}
+        for key, (num, den, rates) in groups.items()
+    }
 
 
 # --- summaries ----------------------------------------------------------------------------------
@@ -215,19 +247,18 @@ def summarize(
     qs = posts_in(project, start, end, channel).order_by()
     if group_by is None:
         row = qs.aggregate(**_aggregates())
-        medians = None if _median_in_sql() else _python_medians(qs)
-        return _finish(row, medians)
+        return _finish(row, None if _median_in_sql() else _python_err(qs))
     if group_by not in GROUP_BY:
         raise ValueError(f"unknown group_by {group_by!r}; expected one of {GROUP_BY}")
     key_expr = _group_expression(group_by, project_zone(project))
     rows = qs.annotate(_key=key_expr).values("_key").annotate(**_aggregates()).order_by()
     rows = list(rows)
-    medians = None if _median_in_sql() else _python_medians(qs, key_expr)
+    err = None if _median_in_sql() else _python_err(qs, key_expr)
     labels = _labels(project, group_by, [row["_key"] for row in rows])
     out = []
     for row in rows:
         item = {"key": row["_key"], "label": labels.get(row["_key"], row["_key"])}
-        item.update(_finish(row, medians, row["_key"]))
+        item.update(_finish(row, err, row["_key"]))
         out.append(item)
     if group_by in ("weekday", "hour"):
         out.sort(key=lambda item: item["key"])
