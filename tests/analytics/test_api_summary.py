@@ -7,6 +7,8 @@ import zoneinfo
 from urllib.parse import urlencode
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from zveno.analytics import services
 
@@ -87,6 +89,26 @@ def test_summary_bad_parameters_give_422(api, world, query, field):
     error = response.json()["error"]
     assert error["code"] == "invalid"
     assert field in error["fields"]
+
+
+def test_a_token_answers_as_its_user_whatever_browser_session_comes_along(api, world, client):
+    """The token says who asks: the answer is in its user's language, and a session of another
+    user that the same client carries is not read (the same queries as without it)."""
+    smm = world.users["smm"]
+    type(smm).objects.filter(pk=smm.pk).update(language="en")
+    query = {"from": "yesterday", "to": "2026-11-30"}
+
+    def ask() -> tuple:
+        with CaptureQueriesContext(connection) as ctx:
+            response = api(world, "smm").get(q(URL, query))
+        assert response.status_code == 422
+        message = response.json()["error"]["fields"]["from"]
+        return response["Content-Language"], message, len(ctx.captured_queries)
+
+    ask()  # the token's first use of the minute is written down
+    alone = ask()
+    client.force_login(world.users["owner"])  # Russian, and another user
+    assert ask() == alone == ("en", ["Enter a date as YYYY-MM-DD."], alone[2])
 
 
 def test_summary_access(api, data):

@@ -16,8 +16,21 @@ def request_language(request) -> str:
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated and user.language in SUPPORTED:
         return user.language
+    return cookie_language(request)
+
+
+def cookie_language(request) -> str:
+    """The language cookie, else Russian."""
     cookie = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
     return cookie if cookie in SUPPORTED else settings.LANGUAGE_CODE
+
+
+def signs_in_by_token(request) -> bool:
+    """An API request with ``Authorization: Bearer …``: the API's token check decides the user."""
+    if not request.path.startswith("/api/"):
+        return False
+    scheme = request.headers.get("Authorization", "").split(" ", 1)[0]
+    return scheme.lower() == "bearer"
 
 
 class PreferencesMiddleware:
@@ -30,11 +43,16 @@ class PreferencesMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        language = request_language(request)
+        if signs_in_by_token(request):
+            # The token says who is asking, and the API activates its user's language when it
+            # reads it: a browser session the request may carry as well is not read (its row
+            # and its user's are two queries), so a token answers the same with or without one.
+            language, user = cookie_language(request), None
+        else:
+            language, user = request_language(request), request.user
         translation.activate(language)
         request.LANGUAGE_CODE = language
-        user = request.user
-        tz_name = user.timezone if user.is_authenticated and user.timezone else None
+        tz_name = user.timezone if user is not None and user.is_authenticated else None
         if tz_name:
             try:
                 timezone.activate(zoneinfo.ZoneInfo(tz_name))
@@ -43,7 +61,8 @@ class PreferencesMiddleware:
         else:
             timezone.deactivate()
         response = self.get_response(request)
-        response.headers.setdefault("Content-Language", language)
+        # The language the answer is in: a token's user's, once the API has read the token.
+        response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
         return response
 
 
