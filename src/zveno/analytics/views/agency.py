@@ -17,6 +17,8 @@ from django.db.models import Count
 from django.shortcuts import render
 from django.template.defaultfilters import floatformat
 from django.urls import path
+from django.utils.formats import localize
+from django.utils.html import escape, format_html
 from django.utils.translation import gettext, ngettext_lazy
 
 from zveno.analytics import formulas, summary
@@ -58,16 +60,37 @@ class Row:
     previous: dict = field(default_factory=dict)
     reach_change: float | None = None  # reach against the previous 30 days, %
     err_change: float | None = None  # ERR against the previous 30 days, percentage points
-    links: dict = field(default_factory=dict)  # overview, goals, project
+    # What the template prints, one name each: the template looks each up once a row.
+    name: str = ""
+    status: str = ""
+    overview_link: str = ""
+    goals_link: str = ""
+    project_link: str = ""
+    badges: list = field(default_factory=list)  # [(state value, "label: count")]
     niche: str = ""
     status_label: str = ""  # empty for an active project
     critical_text: str = ""
     critical_titles: list = field(default_factory=list)  # the first two
+    critical_more: bool = False  # more than two
+    load_text: str = ""  # the peak as the page prints it; empty: no capacity set
+    load_class: str = ""
     overloaded_text: str = ""
     reach_text: str = ""
     reach_change_text: str = ""  # signed: "+12", "-3"
+    reach_change_class: str = ""
+    no_earlier: bool = False  # a reach now, none in the 30 days before
     err_text: str = ""
     err_change_text: str = ""
+    err_change_class: str = ""
+    err_sign: str = ""  # "+" before a rise or no change (a fall has its minus)
+
+    def __getitem__(self, name: str):
+        """The template asks ``row.name`` as a key first; answering it spares an exception
+        raised and caught for each of the page's thousands of values."""
+        try:
+            return getattr(self, name)
+        except AttributeError:
+            raise KeyError(name) from None
 
 
 def _goal_counts(projects) -> dict[int, list]:
@@ -126,50 +149,84 @@ def _signed(change: float, text: str) -> str:
     return f"+{text}" if change >= 0 else text
 
 
+def _direction(change: float) -> str:
+    return "agency-up" if change >= 0 else "agency-down"
+
+
 class _Shown:
     """What a row prints, from what is read once a page: the links of one ``reverse`` each, the
-    labels of plain dicts, each plural translated once per number."""
+    labels of plain dicts escaped once, each plural and each goal badge made once a number."""
 
     def __init__(self) -> None:
-        self.links = {
-            "overview": links.by_slug("analytics:overview"),
-            "goals": links.by_slug("analytics:goals"),
-            "project": links.by_slug("projects:project"),
-        }
-        self.niches = {value: str(label) for value, label in Niche.choices}
-        self.statuses = {value: str(label) for value, label in ProjectStatus.choices}
-        self.plurals: dict[tuple[str, int], str] = {}
+        self.overview = links.by_slug("analytics:overview")
+        self.goals = links.by_slug("analytics:goals")
+        self.project = links.by_slug("projects:project")
+        self.niches = {value: escape(label) for value, label in Niche.choices}
+        self.statuses = {value: escape(label) for value, label in ProjectStatus.choices}
+        self.states = {value: escape(label) for value, label in GoalState.choices}
+        self.plurals: dict[tuple[int, int], str] = {}
+        self.badges: dict[tuple[str, int], str] = {}
+        self.numbers: dict[int, str] = {}
 
     def plural(self, phrase, n: int) -> str:
         """``phrase`` is one of the module's ``ngettext_lazy`` plurals, translated once a number."""
         key = (id(phrase), n)
         if key not in self.plurals:
-            self.plurals[key] = phrase % {"n": n}
+            self.plurals[key] = escape(phrase % {"n": n})
         return self.plurals[key]
+
+    def number(self, n: int) -> str:
+        """A whole number as ``{{ n }}`` prints it, localised once a number."""
+        if n not in self.numbers:
+            self.numbers[n] = localize(n)
+        return self.numbers[n]
+
+    def badge(self, state: str, n: int) -> str:
+        """A goal badge's words, "label: count", as ``{{ label }}: {{ n }}`` prints them."""
+        key = (state, n)
+        if key not in self.badges:
+            self.badges[key] = format_html("{}: {}", self.states[state], self.number(n))
+        return self.badges[key]
 
     def fill(self, row: Row) -> None:
         project = row.project
-        row.links = {name: link(project.slug) for name, link in self.links.items()}
+        slug = project.slug
+        row.name, row.status = project.name, project.status
+        row.overview_link, row.goals_link = self.overview(slug), self.goals(slug)
+        row.project_link = self.project(slug)
+        row.badges = [(state, self.badge(state, n)) for state, _label, n in row.goals]
         row.niche = self.niches.get(project.niche, project.niche)
         if project.status != ProjectStatus.ACTIVE:
             row.status_label = self.statuses.get(project.status, project.status)
         if row.critical:
             row.critical_text = self.plural(CRITICAL, len(row.critical))
             row.critical_titles = [f.title for f in row.critical[:2]]
+            row.critical_more = len(row.critical) > 2
+        if row.load_peak is not None:
+            row.load_text = self.number(row.load_peak)
+            row.load_class = "agency-load over" if row.overloaded else "agency-load"
         if row.overloaded:
             row.overloaded_text = self.plural(OVERLOADED, row.overloaded)
+        self._figures(row)
+
+    def _figures(self, row: Row) -> None:
         cur, prev = row.current, row.previous
         if cur.get("reach") is not None:
             row.reach_text = floatformat(cur["reach"], "0g")
             if prev.get("reach") is not None:
                 row.reach_change = formulas.percent(cur["reach"] - prev["reach"], prev["reach"])
+            else:
+                row.no_earlier = True
         if row.reach_change is not None:
             row.reach_change_text = _signed(row.reach_change, floatformat(row.reach_change, "0g"))
+            row.reach_change_class = _direction(row.reach_change)
         if cur.get("err") is not None:
             row.err_text = floatformat(cur["err"], 2)
             if prev.get("err") is not None:
                 row.err_change = cur["err"] - prev["err"]
                 row.err_change_text = floatformat(row.err_change, 2)
+                row.err_change_class = _direction(row.err_change)
+                row.err_sign = "+" if row.err_change >= 0 else ""
 
 
 @access.member_required
@@ -180,12 +237,12 @@ def agency(request, ws):
         "rows": agency_rows(request.user, workspace),
         "days": DAYS,
         "err_formula": formulas.FORMULAS["err"],
-        "text": {  # the rows' fixed words, translated once a page rather than once a row
-            "no_goals": gettext("No active goals"),
-            "none": gettext("None"),
-            "no_capacity": gettext("no capacity set"),
-            "no_earlier": gettext("no earlier data"),
-            "pp": gettext("p.p."),
+        "text": {  # the rows' fixed words, translated and escaped once a page, not once a row
+            "no_goals": escape(gettext("No active goals")),
+            "none": escape(gettext("None")),
+            "no_capacity": escape(gettext("no capacity set")),
+            "no_earlier": escape(gettext("no earlier data")),
+            "pp": escape(gettext("p.p.")),
         },
     }
     return render(request, "analytics/agency.html", ctx)
