@@ -213,8 +213,10 @@ def _check(user, project: Project, need: Capability) -> ProjectAccess:
     return granted
 
 
-def navigation(user) -> tuple[list[Workspace], list[Project]]:
-    """Workspaces and open projects for the side menu.
+def navigation(user) -> tuple[list[Workspace], list[tuple]]:
+    """Workspaces and open projects for the side menu, each project as the tuple
+    ``(pk, name, slug, status, workspace_id)``: the menu is on every page and may list hundreds,
+    so it reads plain values, not model objects.
 
     Deliberately not recorded as a decision: the page around the menu must make its own.
     """
@@ -224,7 +226,7 @@ def navigation(user) -> tuple[list[Workspace], list[Project]]:
     projects = list(
         Project.objects.visible_to(user)
         .exclude(status="archived")
-        .only("pk", "name", "slug", "status", "workspace_id")  # what the menu shows
+        .values_list("pk", "name", "slug", "status", "workspace_id")  # what the menu shows
     )
     return workspaces, projects
 

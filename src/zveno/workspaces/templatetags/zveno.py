@@ -11,23 +11,23 @@ register = template.Library()
 def sidebar_projects(context) -> dict:
     """Workspaces and the projects the signed-in user may open, for the side navigation.
 
-    Each entry carries its link and whether it is the page's project, worked out here: the menu is
-    on every page and lists every project, so an agency's menu of 200 entries must cost a loop
-    over prepared entries, not a link resolved and a context lookup per entry.
+    Each entry carries its link and its classes (the page's project, the project's status), worked
+    out here: the menu is on every page and lists every project, so an agency's menu of 200
+    entries must cost a loop over prepared entries, not a link resolved and a condition per entry.
     """
     workspaces, projects = access.navigation(context["request"].user)
     current = getattr(context.get("project"), "pk", None)
     link = links.by_slug("projects:project")
     groups: dict[int, list] = {ws.pk: [] for ws in workspaces}
     outside = []
-    for p in projects:
-        entry = {
-            "name": p.name,
-            "status": p.status,
-            "url": link(p.slug),
-            "active": current is not None and p.pk == current,
-        }
-        groups.get(p.workspace_id, outside).append(entry)
+    for pk, name, slug, status, workspace_id in projects:
+        active = current is not None and pk == current
+        group = groups.get(workspace_id)
+        if group is None:  # a project of a workspace the user is not a member of
+            outside.append({"name": name, "url": link(slug), "css": "active" if active else ""})
+        else:  # the entry's classes as one value: the page's project, and its status
+            css = f"active status-{status}" if active else f" status-{status}"
+            group.append({"name": name, "url": link(slug), "css": css})
     return {
         "workspaces": [{"ws": ws, "projects": groups[ws.pk]} for ws in workspaces],
         "outside": outside,
