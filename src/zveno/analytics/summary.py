@@ -441,12 +441,16 @@ def compare_projects(projects: Iterable, days: int = 30) -> dict[int, dict]:
     # Projects whose windows have the same bounds (the same time zone, or one with the same
     # offsets) share one condition, so the query grows with the time zones, not the projects.
     windows: dict[tuple, list[int]] = defaultdict(list)
+    zones: dict[str, tuple] = {}  # a time zone's days and bounds, worked out once
     for project in projects:
-        end = today_in(project.timezone)
-        start = end - dt.timedelta(days=days - 1)
-        lo, mid = local_bounds(project, start - dt.timedelta(days=days), start - dt.timedelta(1))
-        hi = local_bounds(project, start, end)[1]
-        windows[(lo, mid, hi)].append(project.pk)
+        if project.timezone not in zones:
+            end = today_in(project.timezone)
+            start = end - dt.timedelta(days=days - 1)
+            before = start - dt.timedelta(days=days)
+            lo, mid = local_bounds(project, before, start - dt.timedelta(1))
+            zones[project.timezone] = (start, end, (lo, mid, local_bounds(project, start, end)[1]))
+        start, end, bounds = zones[project.timezone]
+        windows[bounds].append(project.pk)
         out[project.pk] = {"start": start, "end": end, "rows": {}}
     if not windows:
         return {}

@@ -143,14 +143,15 @@ def refresh(projects: Iterable[Project]) -> dict[int, TeamSummary]:
     return {row.project_id: row for row in rows}
 
 
-def is_stale(summary: TeamSummary | None, project: Project) -> bool:
-    """Computed before its inputs' last change, or on an earlier day than the project's today."""
+def is_stale(summary: TeamSummary | None, project: Project, today: dt.date | None = None) -> bool:
+    """Computed before its inputs' last change, or on an earlier day than the project's today
+    (``today``: the project's, when the caller has it)."""
     if summary is None:
         return True
     changed = summary.inputs_changed_at
     if changed is not None and changed >= summary.computed_at:
         return True
-    return summary.computed_for != today_in(project.timezone)
+    return summary.computed_for != (today or today_in(project.timezone))
 
 
 def for_projects(projects: Iterable[Project]) -> dict[int, TeamSummary]:
@@ -159,7 +160,8 @@ def for_projects(projects: Iterable[Project]) -> dict[int, TeamSummary]:
     found = {
         s.project_id: s for s in TeamSummary.objects.filter(project_id__in=[p.pk for p in projects])
     }
-    stale = [p for p in projects if is_stale(found.get(p.pk), p)]
+    today = {zone: today_in(zone) for zone in {p.timezone for p in projects}}  # once a zone
+    stale = [p for p in projects if is_stale(found.get(p.pk), p, today[p.timezone])]
     if stale:
         found.update(refresh(stale))
     return found
