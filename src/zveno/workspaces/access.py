@@ -68,12 +68,18 @@ def workspace_role(user, workspace: Workspace) -> str | None:
 def workspace_for(user, slug: str, need: Capability = Capability.WORKSPACE_VIEW) -> Workspace:
     """The workspace with this slug if the user belongs to it; 404 otherwise, 403 if not allowed."""
     _record(f"workspace:{need}")
-    workspace = workspaces_for(user).filter(slug=slug).first()
-    if workspace is None:
+    membership = (
+        WorkspaceMembership.objects.select_related("workspace")
+        .filter(user=user, workspace__slug=slug)
+        .first()  # the workspace and the user's role in it, one query
+        if user.is_authenticated
+        else None
+    )
+    if membership is None:
         raise Http404
-    if need not in capabilities_for([], workspace_role(user, workspace)):
+    if need not in capabilities_for([], membership.role):
         raise PermissionDenied
-    return workspace
+    return membership.workspace
 
 
 def can_workspace(user, workspace: Workspace, need: Capability) -> bool:
