@@ -425,7 +425,7 @@ def _brief(row: dict | None) -> dict:
     return {
         "posts": row.get("posts", 0),
         "reach": _int(row.get("reach")),
-        "interactions": _int(row.get("interactions")),
+        "interactions": _interactions({name: _int(row.get(name)) for name in REACTIONS}),
         "err": formulas.percent(row.get("_err_num"), row.get("_err_den")),
     }
 
@@ -461,9 +461,8 @@ def compare_projects(projects: Iterable, days: int = 30) -> dict[int, dict]:
     aggs = {
         "posts": Count("pk"),
         "reach": Sum("latest_reach"),
-        "interactions": Sum(
-            _INTERACTIONS, filter=_HAS_INTERACTIONS, output_field=BigIntegerField()
-        ),
+        # interactions: the sum of these (see _interactions), plain sums cheaper to ask for
+        **{name: Sum(f"latest_{name}") for name in REACTIONS},
         "_err_num": Sum(_INTERACTIONS, filter=_IN_ERR, output_field=BigIntegerField()),
         "_err_den": Sum("latest_reach", filter=_IN_ERR),
     }
