@@ -1,4 +1,5 @@
-"""Benchmark: the plan table (the content plan's list page) with 500 rows, against a bare view.
+"""Benchmark: the plan table (the content plan's list page), 500 rows in every state, against
+a bare view.
 
 The bare view reads the same rows (date, format, rubric, title, state) in one query and prints
 them with a minimal template; the ratio of the two medians, measured interleaved in the same run
@@ -69,6 +70,21 @@ def main() -> None:
             goal="reach", planned_at=start + dt.timedelta(minutes=97 * n), channel_ids=channels,
             rubric=rubrics[n % len(rubrics)] if rubrics else None,
         )  # fmt: skip
+    # A plan in work: the rows spread over every state, so the table shows the step each row
+    # waits for and who holds it (items start as ideas, with no step to show).
+    from zveno.content.models import State, Step
+    from zveno.workspaces.models import ProjectMembership
+
+    states = [s for s in State.values if s != State.CANCELLED]
+    for n, pk in enumerate(
+        ContentItem.objects.filter(project=project).values_list("pk", flat=True)
+    ):
+        changes_from = "copy" if states[n % len(states)] == State.CHANGES_REQUESTED else ""
+        ContentItem.objects.filter(pk=pk).update(
+            state=states[n % len(states)], changes_from=changes_from
+        )
+    member = ProjectMembership.objects.filter(project=project, user=user).first()
+    Step.objects.filter(item__project=project).update(assignee=member)
     client = Client()
     client.force_login(user)
     url = "/p/bench/content/"

@@ -96,3 +96,30 @@ def test_rows_and_cards_escape_titles_and_lock_what_cannot_be_moved(world, clien
     smm = cards("smm")
     assert "locked" not in smm[item.pk] and "locked" in smm[done.pk]
     assert all("locked" in classes for classes in cards("expert").values())
+
+
+def test_each_plan_row_shows_the_step_it_waits_for_and_who_holds_it(world, client):
+    """Rows in different states show different steps: copy, design, and copy again after the
+    expert asked for changes to the text; an idea and a published item show none."""
+    copy, design, redo, idea, done = (
+        make_item(world, title=title)
+        for title in ("На тексте", "На дизайне", "На доработке", "Идея", "Вышел")
+    )
+    waiting = {copy: State.COPY, design: State.DESIGN, redo: State.CHANGES_REQUESTED}
+    for item, state in waiting.items():
+        changes_from = "copy" if state == State.CHANGES_REQUESTED else ""
+        ContentItem.objects.filter(pk=item.pk).update(state=state, changes_from=changes_from)
+    ContentItem.objects.filter(pk=done.pk).update(state=State.PUBLISHED)
+    for item in (copy, design, redo):  # a different holder for each step, to tell them apart
+        for step, persona in zip(
+            item.steps.order_by("pk"), ("smm", "copywriter", "expert", "owner"), strict=False
+        ):
+            step.assignee = world.alpha.memberships.get(user=world.users[persona])
+            step.save(update_fields=["assignee"])
+    client.force_login(world.users["smm"])
+    response = client.get(reverse("content:items", args=[world.alpha.slug]))
+    rows = {row.pk: row for row in response.context["rows"]}
+    for item, kind in ((copy, "copy"), (design, "design"), (redo, "copy")):
+        step = item.steps.filter(kind=kind).order_by("pk").first()
+        assert rows[item.pk].current_step.who == step.assignee.user.display_name
+    assert rows[idea.pk].current_step is None and rows[done.pk].current_step is None

@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from html import escape  # what Django's escape does, without its checks for lazy text
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils import dateformat
 from django.utils.html import format_html, format_html_join
@@ -116,20 +116,33 @@ def plan_table(qs: QuerySet[ContentItem], limit: int, project: Project) -> list[
         .values_list("item_id", "channel__network", "channel__name")
     ):
         channels[item_id].append(PlanChannel(network, networks.get(network, network), name))
-    steps = _plan_steps(pks, zoneinfo.ZoneInfo(project.timezone))
+    waiting: dict[str, list[int]] = defaultdict(list)  # the step each row waits for, by kind
     for row in rows:
         row.channel_labels = channels[row.pk]
         kind = current_kind(row)  # type: ignore[arg-type]  # reads state and changes_from
+        if kind:
+            waiting[kind].append(row.pk)
+    steps = _plan_steps(waiting, zoneinfo.ZoneInfo(project.timezone))
+    for row in rows:
+        kind = current_kind(row)  # type: ignore[arg-type]
         row.current_step = steps.get((row.pk, kind)) if kind else None
     _plan_cells(rows, project)
     return rows
 
 
-def _plan_steps(pks: list[int], zone: zoneinfo.ZoneInfo) -> dict[tuple[int, str], PlanStep]:
-    """Each item's steps by kind (the first of a kind), with the assignee's name and due time."""
+def _plan_steps(
+    waiting: dict[str, list[int]], zone: zoneinfo.ZoneInfo
+) -> dict[tuple[int, str], PlanStep]:
+    """The step each row waits for (the first of its kind), with the assignee's name and due
+    time; only those steps are read, not every step of every item (a fifth of them)."""
     steps: dict[tuple[int, str], PlanStep] = {}
+    if not waiting:
+        return steps
+    wanted = Q()
+    for kind, pks in waiting.items():
+        wanted |= Q(kind=kind, item_id__in=pks)
     for item_id, kind, due_at, name, first, last, username in (
-        Step.objects.filter(item_id__in=pks)
+        Step.objects.filter(wanted)
         .order_by("pk")
         .values_list("item_id", "kind", "due_at", "assignee__user__name",
                      "assignee__user__first_name", "assignee__user__last_name",
