@@ -6,8 +6,10 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.db.models import Sum
 
+from tests import clock
 from zveno.analytics import goals as g
 from zveno.analytics.models import BusinessDay, ChannelDay, Goal, GoalEvent, Post
 from zveno.content.models import Publication
@@ -18,7 +20,9 @@ from zveno.workspaces.models import ProjectMembership
 
 @pytest.fixture(scope="module")
 def loaded(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
+    # The demo is dated from its "today": load it at the instant the tests then run at (a
+    # module fixture runs before each test's pinned clock, so it would see the machine's day).
+    with django_db_blocker.unblock(), time_machine.travel(clock.PINNED, tick=True):
         seed.load()
         yield
         # as a transactional test case does: empty tables again (post_migrate rows recreated)
