@@ -45,9 +45,10 @@ def main() -> None:
     from month_view import _write
 
     from zveno.content import services as content
-    from zveno.content.models import ContentItem
+    from zveno.content.models import ContentItem, State, Step
     from zveno.projects import services as projects
     from zveno.workspaces import services as ws
+    from zveno.workspaces.models import ProjectMembership
     from zveno.workspaces.roles import JobRole
 
     call_command("migrate", verbosity=0)
@@ -72,18 +73,15 @@ def main() -> None:
         )  # fmt: skip
     # A plan in work: the rows spread over every state, so the table shows the step each row
     # waits for and who holds it (items start as ideas, with no step to show).
-    from zveno.content.models import State, Step
-    from zveno.workspaces.models import ProjectMembership
-
     states = [s for s in State.values if s != State.CANCELLED]
-    for n, pk in enumerate(
-        ContentItem.objects.filter(project=project).values_list("pk", flat=True)
-    ):
-        changes_from = "copy" if states[n % len(states)] == State.CHANGES_REQUESTED else ""
-        ContentItem.objects.filter(pk=pk).update(
-            state=states[n % len(states)], changes_from=changes_from
+    pks = list(
+        ContentItem.objects.filter(project=project).order_by("pk").values_list("pk", flat=True)
+    )
+    for n, state in enumerate(states):
+        ContentItem.objects.filter(pk__in=pks[n :: len(states)]).update(
+            state=state, changes_from="copy" if state == State.CHANGES_REQUESTED else ""
         )
-    member = ProjectMembership.objects.filter(project=project, user=user).first()
+    member = ProjectMembership.objects.get(project=project, user=user)
     Step.objects.filter(item__project=project).update(assignee=member)
     client = Client()
     client.force_login(user)

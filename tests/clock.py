@@ -10,6 +10,8 @@
   Browser tests, `redis` tests and tests that use `live_server` get it automatically.
 - `pytest --clock 31st-year-end` (or an ISO instant) runs the whole suite pinned elsewhere.
 - The `clock` fixture is the traveller: `clock.shift(dt.timedelta(hours=2))`, `clock.move_to(...)`.
+- A fixture wider than one test (module or session) runs before the test's clock is pinned: it
+  makes its dated data inside `pinned()`, so the data and the tests share one "today".
 """
 
 from __future__ import annotations
@@ -69,6 +71,11 @@ def pytest_collection_modifyitems(items):
             or fixtures & AUTO_REAL_CLOCK_FIXTURES
         ):
             item.add_marker(pytest.mark.real_clock)
+
+
+def pinned():
+    """The suite's pinned instant, for a fixture wider than one test (its data's "today")."""
+    return time_machine.travel(PINNED, tick=True)
 
 
 @pytest.fixture(autouse=True)

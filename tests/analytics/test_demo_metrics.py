@@ -6,7 +6,6 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-import time_machine
 from django.db.models import Sum
 
 from tests import clock
@@ -20,9 +19,8 @@ from zveno.workspaces.models import ProjectMembership
 
 @pytest.fixture(scope="module")
 def loaded(django_db_setup, django_db_blocker):
-    # The demo is dated from its "today": load it at the instant the tests then run at (a
-    # module fixture runs before each test's pinned clock, so it would see the machine's day).
-    with django_db_blocker.unblock(), time_machine.travel(clock.PINNED, tick=True):
+    # The demo is dated from its "today": load it at the tests' pinned instant.
+    with django_db_blocker.unblock(), clock.pinned():
         seed.load()
         yield
         # as a transactional test case does: empty tables again (post_migrate rows recreated)

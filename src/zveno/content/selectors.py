@@ -116,16 +116,16 @@ def plan_table(qs: QuerySet[ContentItem], limit: int, project: Project) -> list[
         .values_list("item_id", "channel__network", "channel__name")
     ):
         channels[item_id].append(PlanChannel(network, networks.get(network, network), name))
-    waiting: dict[str, list[int]] = defaultdict(list)  # the step each row waits for, by kind
-    for row in rows:
-        row.channel_labels = channels[row.pk]
-        kind = current_kind(row)  # type: ignore[arg-type]  # reads state and changes_from
+    # the kind of step each row waits for, from its state (and changes_from when sent back)
+    kinds = {row.pk: current_kind(row) for row in rows}  # type: ignore[arg-type]
+    waiting: dict[str, list[int]] = defaultdict(list)  # the rows waiting for each kind of step
+    for pk, kind in kinds.items():
         if kind:
-            waiting[kind].append(row.pk)
+            waiting[kind].append(pk)
     steps = _plan_steps(waiting, zoneinfo.ZoneInfo(project.timezone))
     for row in rows:
-        kind = current_kind(row)  # type: ignore[arg-type]
-        row.current_step = steps.get((row.pk, kind)) if kind else None
+        row.channel_labels = channels[row.pk]
+        row.current_step = steps.get((row.pk, kinds[row.pk]))
     _plan_cells(rows, project)
     return rows
 
@@ -134,7 +134,7 @@ def _plan_steps(
     waiting: dict[str, list[int]], zone: zoneinfo.ZoneInfo
 ) -> dict[tuple[int, str], PlanStep]:
     """The step each row waits for (the first of its kind), with the assignee's name and due
-    time; only those steps are read, not every step of every item (a fifth of them)."""
+    time; only those steps are read, one of an item's four at most, not all of them."""
     steps: dict[tuple[int, str], PlanStep] = {}
     if not waiting:
         return steps
